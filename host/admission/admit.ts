@@ -1,0 +1,53 @@
+/**
+ * Admission of one module, before it serves: resolve → read (size-capped) → validate and compile once
+ * (main thread, no guest code runs) → start its pool → instantiate and init inside a worker under the load
+ * deadline. Any refusal names the module as written in the config and the reason.
+ */
+import { Packr } from 'msgpackr';
+import { RefusalReason, SandboxError, moduleRefused } from '../errors.js';
+import type { ModuleSpec } from '../config/schema.js';
+import type { GuestLog, LoadResult } from '../protocol/envelopes.js';
+import { ModulePool } from '../pool/module-pool.js';
+import { compileAndInspect } from './inspect.js';
+import { readModuleFile } from './read.js';
+import { resolveModuleFile } from './resolve.js';
+
+export interface AdmittedModule {
+  spec: ModuleSpec;
+  pool: ModulePool;
+  /** False for a module with neither callback: served, but never called. */
+  hasCallbacks: boolean;
+  /** What init logged and announced during admission. */
+  logs: GuestLog[];
+  sends: string[][];
+}
+
+const configPackr = new Packr({ useRecords: false });
+
+export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<AdmittedModule> {
+  const file = resolveModuleFile(spec, baseDir);
+  const bytes = await readModuleFile(file, spec.label, spec.limits.max_module_bytes);
+  const module = await compileAndInspect(bytes, spec.label);
+  let config: Uint8Array;
+  try {
+    config = configPackr.pack(spec.config);
+  } catch (err) {
+    throw moduleRefused(spec.label, RefusalReason.CONFIG_REJECTED, `config cannot be encoded: ${(err as Error).message}`);
+  }
+  const pool = new ModulePool({ module, config, maxOutputBytes: spec.limits.max_output_bytes }, spec.limits);
+  const outcome = await pool.load(true);
+  if (!outcome.ok) {
+    await pool.close();
+    throw refusal(spec.label, outcome.failure.code, outcome.failure.message);
+  }
+  const { hasCallbacks } = outcome.value as LoadResult;
+  return { spec, pool, hasCallbacks, logs: outcome.logs, sends: outcome.sends };
+}
+
+function refusal(label: string, code: string, message: string): SandboxError {
+  const known = Object.values(RefusalReason) as string[];
+  if (code === RefusalReason.CONFIG_REJECTED) return moduleRefused(label, RefusalReason.CONFIG_REJECTED, `config error: ${message}`);
+  // Any fault during load (a trap in the start function or init, a crash) refuses the module as load_failed.
+  const reason = known.includes(code) ? (code as RefusalReason) : RefusalReason.LOAD_FAILED;
+  return moduleRefused(label, reason, reason === RefusalReason.LOAD_FAILED ? `${code}: ${message}` : message);
+}

@@ -1,0 +1,97 @@
+/**
+ * Validate a config document (parsed YAML or a caller's object) into the filled `HostConfig`.
+ * Serving order is Synapse's: `modules:` entries in config order, then the legacy `presence.presence_router`.
+ */
+import { configError, describe } from '../errors.js';
+import {
+  DEFAULT_LIMITS,
+  type HostConfig,
+  type ModuleSpec,
+  type SandboxLimits,
+} from './schema.js';
+import { expectKeys, expectMap, expectPositiveInt, expectString, isMap } from './validate.js';
+
+const TOP_KEYS = ['modules', 'presence', 'sandbox'] as const;
+const PRESENCE_KEYS = ['presence_router', 'routing_module'] as const;
+const ENTRY_KEYS = ['module', 'config', 'sandbox'] as const;
+const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof SandboxLimits)[];
+/** Upper bounds that keep a typo from asking for something absurd (a week-long deadline, 10 000 threads). */
+const LIMIT_MAX: SandboxLimits = {
+  threads: 64,
+  call_timeout_ms: 600_000,
+  load_timeout_ms: 600_000,
+  max_module_bytes: 1024 * 1024 * 1024,
+  max_output_bytes: 1024 * 1024 * 1024,
+  max_batch_states: 10_000_000,
+};
+
+export function parseConfig(document: unknown, baseDir: string): HostConfig {
+  // An empty YAML file parses to null: a host with no modules, as Synapse with no router.
+  const root = document === null || document === undefined ? {} : expectMap(document, '(config)');
+  expectKeys(root, '', TOP_KEYS);
+  const warnings: string[] = [];
+  const limits = parseLimits(root.sandbox, 'sandbox', DEFAULT_LIMITS);
+  const modules: ModuleSpec[] = [];
+
+  if (root.modules !== undefined && root.modules !== null) {
+    if (!Array.isArray(root.modules)) {
+      throw configError('modules', `expected a list of module entries (got ${describe(root.modules)})`);
+    }
+    root.modules.forEach((entry, i) => modules.push(parseEntry(entry, `modules[${i}]`, limits)));
+  }
+
+  if (root.presence !== undefined && root.presence !== null) {
+    const presence = expectMap(root.presence, 'presence');
+    expectKeys(presence, 'presence', PRESENCE_KEYS);
+    const legacy = presence.presence_router;
+    const alias = presence.routing_module;
+    if (legacy != null && alias != null) {
+      throw configError(
+        'presence.routing_module',
+        'is the deprecated name of presence.presence_router; set only presence.presence_router',
+      );
+    }
+    if (legacy != null) modules.push(parseEntry(legacy, 'presence.presence_router', limits));
+    if (alias != null) {
+      warnings.push(
+        'presence.routing_module is deprecated (Synapse reads presence.presence_router): rename the key',
+      );
+      modules.push(parseEntry(alias, 'presence.routing_module', limits));
+    }
+  }
+  return { modules, baseDir, warnings };
+}
+
+function parseEntry(value: unknown, path: string, limits: SandboxLimits): ModuleSpec {
+  const entry = expectMap(value, path);
+  expectKeys(entry, path, ENTRY_KEYS);
+  if (typeof entry.module !== 'string') {
+    throw configError(`${path}.module`, `expected a string (got ${describe(entry.module)})`);
+  }
+  const module = expectString(entry.module, `${path}.module`);
+  let config: Record<string, unknown> = {};
+  if (entry.config !== undefined && entry.config !== null) {
+    if (!isMap(entry.config)) {
+      throw configError(`${path}.config`, `expected a map of the module's options (got ${describe(entry.config)})`);
+    }
+    config = entry.config;
+  }
+  return {
+    label: `${path} (${module})`,
+    path,
+    module,
+    config,
+    limits: parseLimits(entry.sandbox, `${path}.sandbox`, limits),
+  };
+}
+
+function parseLimits(value: unknown, path: string, base: SandboxLimits): SandboxLimits {
+  if (value === undefined || value === null) return base;
+  const map = expectMap(value, path);
+  expectKeys(map, path, LIMIT_KEYS);
+  const limits = { ...base };
+  for (const key of LIMIT_KEYS) {
+    if (map[key] !== undefined) limits[key] = expectPositiveInt(map[key], `${path}.${key}`, LIMIT_MAX[key]);
+  }
+  return limits;
+}

@@ -1,0 +1,72 @@
+/**
+ * The config's shape: the public, all-optional document (a Synapse homeserver.yaml subset plus our
+ * `sandbox:` section), the one defaults constant, and the filled internal types the host runs on.
+ */
+import { availableParallelism } from 'node:os';
+
+/** Limits and pool size; every key optional, in `sandbox:` and per module in `modules[i].sandbox:`. */
+export interface SandboxOptions {
+  /** Worker threads per module pool. */
+  threads?: number;
+  /** Deadline for one users_for_states or interested_users call, in milliseconds. */
+  call_timeout_ms?: number;
+  /** Deadline for instantiating a module and running its init, in milliseconds. */
+  load_timeout_ms?: number;
+  /** Largest accepted .wasm file, in bytes; checked before compiling. */
+  max_module_bytes?: number;
+  /** Largest result a module may hand back from one call, in bytes; checked before decoding. */
+  max_output_bytes?: number;
+  /** Largest batch accepted by getUsersForStates, in states. */
+  max_batch_states?: number;
+}
+
+export interface ModuleEntry {
+  /** A bundled module's name (`example_presence_router`) or a path to a .wasm file, relative to the config file. */
+  module: string;
+  /** The module's own config, handed to its init as a map. */
+  config?: Record<string, unknown> | null;
+  sandbox?: SandboxOptions;
+}
+
+/** The config document, as YAML or as an object. */
+export interface PresenceSandboxConfig {
+  modules?: ModuleEntry[];
+  presence?: {
+    /** Synapse's legacy single router; served after every `modules:` entry. */
+    presence_router?: ModuleEntry;
+    /** Deprecated alias of `presence_router` (the name in Synapse's older docs). */
+    routing_module?: ModuleEntry;
+  };
+  sandbox?: SandboxOptions;
+}
+
+export type SandboxLimits = Required<SandboxOptions>;
+
+export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
+  threads: Math.min(2, availableParallelism()),
+  call_timeout_ms: 1000,
+  load_timeout_ms: 5000,
+  max_module_bytes: 16 * 1024 * 1024,
+  max_output_bytes: 16 * 1024 * 1024,
+  max_batch_states: 200_000,
+});
+
+/** One module to serve, in serving order, with everything resolved. */
+export interface ModuleSpec {
+  /** How the module is named in messages: its config path and what was written, e.g. `modules[0] (example_presence_router)`. */
+  label: string;
+  /** Config path of the entry, e.g. `modules[0]` or `presence.presence_router`. */
+  path: string;
+  /** The `module:` value as written. */
+  module: string;
+  config: Record<string, unknown>;
+  limits: SandboxLimits;
+}
+
+export interface HostConfig {
+  modules: ModuleSpec[];
+  /** Directory that relative module paths are resolved against. */
+  baseDir: string;
+  /** Non-fatal findings, e.g. the deprecated `presence.routing_module`. */
+  warnings: string[];
+}

@@ -1,0 +1,102 @@
+/**
+ * The one error table. Every error the host raises is a `SandboxError` with a stable `code`: errors cross
+ * worker threads and lose their class, so callers branch on `code`, never on message text.
+ */
+
+/** Stable error codes, grouped by where they arise. */
+export const ErrorCode = {
+  /** The config (file or object) is malformed: the message names the path, e.g. `modules[1].module`. */
+  CONFIG_INVALID: 'config_invalid',
+  /** The config file could not be read. */
+  CONFIG_UNREADABLE: 'config_unreadable',
+  /** A module was refused at admission; `reason` says why (see `RefusalReason`). */
+  MODULE_REFUSED: 'module_refused',
+  /** A batch, state or user ID given by the caller is malformed: the message names the field. */
+  INVALID_INPUT: 'invalid_input',
+  /** The host was closed; no more calls are accepted. */
+  HOST_CLOSED: 'host_closed',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Why admission refused a module. Stable: they appear in logs and CLI output. */
+export const RefusalReason = {
+  UNKNOWN_MODULE: 'unknown_module',
+  UNREADABLE: 'unreadable',
+  TOO_LARGE: 'too_large',
+  NOT_WASM: 'not_wasm',
+  FORBIDDEN_IMPORT: 'forbidden_import',
+  MISSING_EXPORT: 'missing_export',
+  ABI_VERSION: 'abi_version',
+  PAIRING: 'pairing',
+  LOAD_TIMEOUT: 'load_timeout',
+  LOAD_FAILED: 'load_failed',
+  CONFIG_REJECTED: 'config_rejected',
+} as const;
+export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
+
+/**
+ * Fault codes: a module misbehaved during a call. Faults never reject a call; the module's share is
+ * skipped (as Synapse skips a callback that raises) and the fault is reported through the host's
+ * `fault` event.
+ */
+export const FaultCode = {
+  TIMEOUT: 'timeout',
+  TRAP: 'trap',
+  STACK_OVERFLOW: 'stack_overflow',
+  MEMORY_LIMIT: 'memory_limit',
+  BAD_OUTPUT: 'bad_output',
+  OUTPUT_TOO_LARGE: 'output_too_large',
+  WORKER_CRASH: 'worker_crash',
+} as const;
+export type FaultCode = (typeof FaultCode)[keyof typeof FaultCode];
+
+export interface SandboxErrorDetails {
+  /** The module as written in the config, e.g. `modules[0] (example_presence_router)`. */
+  module?: string;
+  /** For MODULE_REFUSED: why. */
+  reason?: RefusalReason;
+  /** For CONFIG_INVALID and INVALID_INPUT: the path of the offending value, e.g. `modules[1].module`. */
+  path?: string;
+}
+
+export class SandboxError extends Error {
+  readonly code: ErrorCode;
+  readonly module?: string;
+  readonly reason?: RefusalReason;
+  readonly path?: string;
+
+  constructor(code: ErrorCode, message: string, details: SandboxErrorDetails = {}) {
+    super(message);
+    this.name = 'SandboxError';
+    this.code = code;
+    if (details.module !== undefined) this.module = details.module;
+    if (details.reason !== undefined) this.reason = details.reason;
+    if (details.path !== undefined) this.path = details.path;
+  }
+}
+
+/** `path: message`, the shape of every validation error. */
+export function configError(path: string, message: string): SandboxError {
+  return new SandboxError(ErrorCode.CONFIG_INVALID, `${path}: ${message}`, { path });
+}
+
+export function inputError(path: string, message: string): SandboxError {
+  return new SandboxError(ErrorCode.INVALID_INPUT, `${path}: ${message}`, { path });
+}
+
+export function moduleRefused(module: string, reason: RefusalReason, message: string): SandboxError {
+  return new SandboxError(ErrorCode.MODULE_REFUSED, `${module} refused (${reason}): ${message}`, {
+    module,
+    reason,
+  });
+}
+
+/** Render any value for an error message: short, and never a multi-line dump. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 77) + '...' : value);
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a map';
+  return String(value);
+}

@@ -1,0 +1,36 @@
+/** Options for creating a host, beyond the config itself. */
+import type { FaultCode } from './errors.js';
+import type { LogLevel } from './protocol/abi.js';
+
+export interface HostLogEntry {
+  level: LogLevel;
+  message: string;
+  /** The module as written in the config, when the entry concerns one. */
+  module?: string;
+}
+
+/** A module misbehaved during a call: its share of that call was skipped. */
+export interface FaultReport {
+  module: string;
+  callback: 'users_for_states' | 'interested_users';
+  code: FaultCode;
+  message: string;
+}
+
+export interface HostOptions {
+  /** Directory that relative module paths in an object config resolve against (default: the current directory). */
+  baseDir?: string;
+  /** Where host and module log lines go (default: warnings and errors to stderr). */
+  log?: (entry: HostLogEntry) => void;
+  /** A module called send_local_online_presence_to(users): forward it to the homeserver. */
+  onSendLocalOnlinePresenceTo?: (users: string[], module: string) => void;
+  /** A module's call faulted (after it was logged). */
+  onFault?: (fault: FaultReport) => void;
+}
+
+export function defaultLog(entry: HostLogEntry): void {
+  if (entry.level === 'warn' || entry.level === 'error') {
+    const who = entry.module ? ` [${entry.module}]` : '';
+    process.stderr.write(`${entry.level}${who}: ${entry.message}\n`);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Host ↔ worker envelopes: every message that crosses the thread boundary, in one place. Plain data
+ * only (structured clone): errors cross as `{ code, message }`, never as Error objects.
+ */
+import type { FaultCode, RefusalReason } from '../errors.js';
+import type { LogLevel } from './abi.js';
+
+/** What each worker of a module's pool is started with. */
+export interface WorkerSetup {
+  /** Compiled once on the main thread; shared, not recompiled, by every worker. */
+  module: WebAssembly.Module;
+  /** The module's config, msgpack-encoded once. */
+  config: Uint8Array;
+  maxOutputBytes: number;
+}
+
+export type Task =
+  /** Instantiate and init; `announce` delivers init's send_local_online_presence_to calls (admission only). */
+  | { kind: 'load'; announce: boolean }
+  /** `batch` is the msgpack batch in a SharedArrayBuffer, encoded once for every module. */
+  | { kind: 'users_for_states'; batch: Uint8Array; count: number }
+  | { kind: 'interested_users'; userId: string };
+
+/** users_for_states result in compact form: destination i gets indices[offsets[i] .. offsets[i+1]). */
+export interface RoutingResult {
+  destinations: string[];
+  offsets: Uint32Array;
+  indices: Uint32Array;
+}
+
+export type InterestResult = 'ALL' | string[];
+
+export interface LoadResult {
+  /** False for a module that exports neither callback: it loads and routes nothing. */
+  hasCallbacks: boolean;
+}
+
+export interface GuestLog {
+  level: LogLevel;
+  message: string;
+}
+
+export interface Failure {
+  code: FaultCode | RefusalReason;
+  message: string;
+}
+
+/** What every task resolves to: a task never rejects for a module's fault, only for the worker's death. */
+export type Outcome<T> = {
+  logs: GuestLog[];
+  /** send_local_online_presence_to calls to deliver, each a list of user IDs. */
+  sends: string[][];
+  /** True when this task had to instantiate the module first (a fresh worker or after a fault). */
+  instantiated: boolean;
+} & ({ ok: true; value: T } | { ok: false; failure: Failure });

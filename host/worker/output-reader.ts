@@ -1,0 +1,177 @@
+/**
+ * Strict decoder for what a module hands back (docs/abi.md, "Wire formats").
+ *
+ * Not msgpackr: a general decoder accepts extension types, lets a repeated map key silently overwrite
+ * the earlier one, and builds an object tree we would then walk again. This reader accepts exactly the
+ * few msgpack types a result may hold, validates while it reads, merges repeated keys by union as the
+ * ABI promises, and names the byte offset of anything wrong. Truncated input and trailing bytes are
+ * refused.
+ */
+import { isUserId } from '../userid.js';
+import type { InterestResult, RoutingResult } from '../protocol/envelopes.js';
+import { ALL_USERS } from '../protocol/abi.js';
+import { badOutput } from './guest-failure.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+class Reader {
+  private pos = 0;
+  private readonly view: DataView;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly what: string,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  fail(message: string, at = this.pos): never {
+    throw badOutput(`${this.what}: ${message} at byte ${at}`);
+  }
+
+  private need(n: number): number {
+    const at = this.pos;
+    if (at + n > this.bytes.byteLength) this.fail(`truncated (needs ${n} more bytes)`, at);
+    this.pos += n;
+    return at;
+  }
+
+  peek(): number {
+    if (this.pos >= this.bytes.byteLength) this.fail('truncated (needs a value)');
+    return this.bytes[this.pos]!;
+  }
+
+  end(): void {
+    if (this.pos !== this.bytes.byteLength) this.fail(`${this.bytes.byteLength - this.pos} trailing bytes`);
+  }
+
+  mapHeader(): number {
+    const at = this.pos;
+    const b = this.bytes[this.need(1)]!;
+    if ((b & 0xf0) === 0x80) return b & 0x0f;
+    if (b === 0xde) return this.view.getUint16(this.need(2));
+    if (b === 0xdf) return this.view.getUint32(this.need(4));
+    return this.fail(`expected a map (got type byte 0x${b.toString(16)})`, at);
+  }
+
+  arrayHeader(): number {
+    const at = this.pos;
+    const b = this.bytes[this.need(1)]!;
+    if ((b & 0xf0) === 0x90) return b & 0x0f;
+    if (b === 0xdc) return this.view.getUint16(this.need(2));
+    if (b === 0xdd) return this.view.getUint32(this.need(4));
+    return this.fail(`expected an array (got type byte 0x${b.toString(16)})`, at);
+  }
+
+  isString(): boolean {
+    const b = this.peek();
+    return (b & 0xe0) === 0xa0 || b === 0xd9 || b === 0xda || b === 0xdb;
+  }
+
+  string(): string {
+    const at = this.pos;
+    const b = this.bytes[this.need(1)]!;
+    let len: number;
+    if ((b & 0xe0) === 0xa0) len = b & 0x1f;
+    else if (b === 0xd9) len = this.bytes[this.need(1)]!;
+    else if (b === 0xda) len = this.view.getUint16(this.need(2));
+    else if (b === 0xdb) len = this.view.getUint32(this.need(4));
+    else return this.fail(`expected a string (got type byte 0x${b.toString(16)})`, at);
+    const start = this.need(len);
+    try {
+      return utf8.decode(this.bytes.subarray(start, start + len));
+    } catch {
+      return this.fail('string is not valid UTF-8', at);
+    }
+  }
+
+  /** Any msgpack integer encoding; the value must be a non-negative safe integer. */
+  uint(): number {
+    const at = this.pos;
+    const b = this.bytes[this.need(1)]!;
+    let value: number;
+    if (b <= 0x7f) value = b;
+    else if (b >= 0xe0) value = b - 0x100;
+    else if (b === 0xcc) value = this.bytes[this.need(1)]!;
+    else if (b === 0xcd) value = this.view.getUint16(this.need(2));
+    else if (b === 0xce) value = this.view.getUint32(this.need(4));
+    else if (b === 0xcf) value = Number(this.view.getBigUint64(this.need(8)));
+    else if (b === 0xd0) value = this.view.getInt8(this.need(1));
+    else if (b === 0xd1) value = this.view.getInt16(this.need(2));
+    else if (b === 0xd2) value = this.view.getInt32(this.need(4));
+    else if (b === 0xd3) value = Number(this.view.getBigInt64(this.need(8)));
+    else return this.fail(`expected an integer (got type byte 0x${b.toString(16)})`, at);
+    if (value < 0) this.fail(`negative integer ${value}`, at);
+    return value;
+  }
+
+  userId(): string {
+    const at = this.pos;
+    const id = this.string();
+    const preview = JSON.stringify(id.slice(0, 80));
+    if (isUserId(id)) return id;
+    return this.fail(`${preview} is not a Matrix user ID`, at);
+  }
+}
+
+/** users_for_states result: map of user ID → array of batch indices, each `< count`. */
+export function readRouting(bytes: Uint8Array, count: number): RoutingResult {
+  const r = new Reader(bytes, 'users_for_states result');
+  const byDestination = new Map<string, number[]>();
+  let total = 0;
+  const entries = r.mapHeader();
+  for (let i = 0; i < entries; i++) {
+    const destination = r.userId();
+    let list = byDestination.get(destination);
+    if (list === undefined) byDestination.set(destination, (list = []));
+    const n = r.arrayHeader();
+    for (let j = 0; j < n; j++) {
+      const index = r.uint();
+      if (index >= count) r.fail(`index ${index} out of range (batch has ${count} states)`);
+      list.push(index);
+    }
+    total += n;
+  }
+  r.end();
+  const destinations = [...byDestination.keys()];
+  const offsets = new Uint32Array(destinations.length + 1);
+  const indices = new Uint32Array(total);
+  let k = 0;
+  destinations.forEach((d, i) => {
+    offsets[i] = k;
+    for (const index of byDestination.get(d)!) indices[k++] = index;
+  });
+  offsets[destinations.length] = k;
+  return { destinations, offsets, indices };
+}
+
+/** interested_users result: the string "ALL" or an array of user IDs. */
+export function readInterest(bytes: Uint8Array): InterestResult {
+  const r = new Reader(bytes, 'interested_users result');
+  if (r.isString()) {
+    const value = r.string();
+    if (value !== ALL_USERS) {
+      r.fail(`expected "ALL" or an array of user IDs (got ${JSON.stringify(value.slice(0, 80))})`, 0);
+    }
+    r.end();
+    return ALL_USERS;
+  }
+  const users = readUserIds(r);
+  r.end();
+  return users;
+}
+
+/** send_local_online_presence_to argument: an array of user IDs. */
+export function readUserIdList(bytes: Uint8Array, what: string): string[] {
+  const r = new Reader(bytes, what);
+  const users = readUserIds(r);
+  r.end();
+  return users;
+}
+
+function readUserIds(r: Reader): string[] {
+  const n = r.arrayHeader();
+  const users: string[] = [];
+  for (let i = 0; i < n; i++) users.push(r.userId());
+  return users;
+}

@@ -1,0 +1,79 @@
+/**
+ * What runs inside a pool's worker thread: one module, instantiated lazily by the first task.
+ *
+ * State and recovery: the thread holds one `Guest` (instance, memory, the module's own heap). After a
+ * fault the instance is dropped, because a trap can stop the guest halfway through updating its own heap
+ * (an allocator's free list, say) and nothing proves the next call would be safe; the next task builds a
+ * fresh instance from the shared compiled module and re-runs init with the same config. When a deadline
+ * kills the whole thread (main side), everything here is lost and the replacement thread starts from
+ * nothing in the same way. A module keeps no state across calls that matters (docs/abi.md), so nothing
+ * else needs rebuilding.
+ */
+import { workerData } from 'node:worker_threads';
+import { RefusalReason } from '../errors.js';
+import type {
+  InterestResult,
+  LoadResult,
+  Outcome,
+  RoutingResult,
+  Task,
+  WorkerSetup,
+} from '../protocol/envelopes.js';
+import { Guest } from './guest.js';
+import { classify, GuestFailure } from './guest-failure.js';
+import { readInterest, readRouting } from './output-reader.js';
+
+const setup = workerData as WorkerSetup;
+const encoder = new TextEncoder();
+
+/** This thread's instance of the module (per thread by design: each worker serves one module). */
+let guest: Guest | undefined;
+
+type Value = LoadResult | RoutingResult | InterestResult;
+
+export default function handle(task: Task): Outcome<Value> {
+  let instantiated = false;
+  try {
+    if (guest === undefined) {
+      const fresh = new Guest(setup.module, setup.maxOutputBytes);
+      fresh.runInit(setup.config);
+      guest = fresh;
+      instantiated = true;
+    }
+  } catch (err) {
+    return { ok: false, failure: classify(err), logs: [], sends: [], instantiated: true };
+  }
+  const current = guest;
+  // init's sends are delivered once, by the admission load; re-inits of later instances stay silent.
+  const initSends = task.kind === 'load' && task.announce ? current.record.sends : [];
+  const initLogs = instantiated ? current.record.logs : [];
+  current.record = { logs: [], sends: [] };
+  try {
+    const value = run(current, task);
+    const { logs, sends } = current.record;
+    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], instantiated };
+  } catch (err) {
+    guest = undefined;
+    // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
+    return { ok: false, failure: classify(err), logs: [...initLogs, ...current.record.logs], sends: [], instantiated };
+  }
+}
+
+function run(current: Guest, task: Task): Value {
+  switch (task.kind) {
+    case 'load':
+      return { hasCallbacks: current.usersForStates !== undefined };
+    case 'users_for_states': {
+      const callback = current.usersForStates;
+      if (callback === undefined) return { destinations: [], offsets: new Uint32Array(1), indices: new Uint32Array(0) };
+      return readRouting(current.invoke(callback, task.batch, 'users_for_states'), task.count);
+    }
+    case 'interested_users': {
+      const callback = current.interestedUsers;
+      if (callback === undefined) return [];
+      return readInterest(current.invoke(callback, encoder.encode(task.userId), 'interested_users'));
+    }
+    default:
+      throw new GuestFailure(RefusalReason.LOAD_FAILED, `unknown task ${JSON.stringify(task)}`);
+  }
+}
