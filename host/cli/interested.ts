@@ -1,0 +1,28 @@
+/** `presence-sandbox interested`: one get_interested_users call, as JSON. */
+import { PresenceHost } from '../presence-host.js';
+import { requireOption, type Command } from './usage.js';
+
+export const interestedCommand: Command = {
+  name: 'interested',
+  summary: 'print the users whose presence a user receives',
+  usage: `Usage: presence-sandbox interested --config FILE --user USER_ID
+
+Prints "ALL" when the user receives everyone's presence, otherwise a sorted JSON array of user IDs.
+
+Options:
+  --config FILE     the YAML config
+  --user USER_ID    a local user, e.g. @alice:example.com
+  -h, --help        show this help`,
+  options: { config: { type: 'string' }, user: { type: 'string' } },
+  async run(values) {
+    const config = requireOption(values, 'config', 'interested');
+    const user = requireOption(values, 'user', 'interested');
+    const host = await PresenceHost.fromFile(config);
+    try {
+      const users = await host.getInterestedUsers(user);
+      process.stdout.write(JSON.stringify(users === 'ALL' ? 'ALL' : [...users].sort()) + '\n');
+    } finally {
+      await host.close();
+    }
+  },
+};

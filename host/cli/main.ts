@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/** `presence-sandbox`: the command-line entry. Errors are one `error:` line on stderr; see exitCodeFor. */
+import { interestedCommand } from './interested.js';
+import { routeCommand } from './route.js';
+import { UsageError, exitCodeFor, parseCommandArgs, type Command } from './usage.js';
+
+const commands: Command[] = [routeCommand, interestedCommand];
+
+const HELP = `Usage: presence-sandbox <command> [options]
+
+Host Matrix presence router modules (WebAssembly) in a sandbox, with Synapse's semantics.
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join('\n')}
+
+Run presence-sandbox <command> --help for a command's options.`;
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP + '\n');
+    if (name === undefined) process.exitCode = 2;
+    return;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${commands.map((c) => c.name).join(', ')})`);
+  const values = parseCommandArgs(command, rest);
+  if (values.help) {
+    process.stdout.write(command.usage + '\n');
+    return;
+  }
+  await command.run(values);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exitCode = exitCodeFor(err);
+});

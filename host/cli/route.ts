@@ -1,0 +1,37 @@
+/** `presence-sandbox route`: one get_users_for_states call, as JSON. */
+import { PresenceHost } from '../presence-host.js';
+import type { UserPresenceState } from '../presence.js';
+import { readJson, requireOption, type Command } from './usage.js';
+
+export const routeCommand: Command = {
+  name: 'route',
+  summary: 'route a batch of presence states through the configured modules',
+  usage: `Usage: presence-sandbox route --config FILE --states FILE|-
+
+Reads a JSON array of presence states (Synapse's UserPresenceState fields: user_id, state,
+last_active_ts, last_federation_update_ts, last_user_sync_ts, status_msg, currently_active) from FILE
+or stdin, and prints a JSON object mapping each destination user ID (sorted) to the states routed to
+it, in input order. Equal states count once, as in Synapse.
+
+Options:
+  --config FILE   the YAML config (modules:, presence.presence_router, sandbox:)
+  --states FILE   the states as JSON; - reads stdin
+  -h, --help      show this help`,
+  options: { config: { type: 'string' }, states: { type: 'string' } },
+  async run(values) {
+    const config = requireOption(values, 'config', 'route');
+    const states = await readJson(requireOption(values, 'states', 'route'), 'states');
+    const host = await PresenceHost.fromFile(config);
+    try {
+      const routing = await host.getUsersForStates(states as unknown[]);
+      const order = new Map((states as UserPresenceState[]).map((s, i) => [s, i]));
+      const out: Record<string, UserPresenceState[]> = {};
+      for (const destination of [...routing.keys()].sort()) {
+        out[destination] = [...routing.get(destination)!].sort((a, b) => order.get(a)! - order.get(b)!);
+      }
+      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    } finally {
+      await host.close();
+    }
+  },
+};

@@ -1,0 +1,23 @@
+/**
+ * Tests drive the built package (dist/), as an operator would: real worker threads run the compiled
+ * worker file, so `npm test` builds first (pretest).
+ */
+export * from '../../dist/host/index.js';
+import type { HostLogEntry, FaultReport } from '../../dist/host/index.js';
+
+/** Collects what a host reports, for assertions. */
+export function recorder() {
+  const logs: HostLogEntry[] = [];
+  const faults: FaultReport[] = [];
+  const sends: { users: string[]; module: string }[] = [];
+  return {
+    logs,
+    faults,
+    sends,
+    options: {
+      log: (e: HostLogEntry) => logs.push(e),
+      onFault: (f: FaultReport) => faults.push(f),
+      onSendLocalOnlinePresenceTo: (users: string[], module: string) => sends.push({ users, module }),
+    },
+  };
+}

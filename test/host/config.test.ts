@@ -1,0 +1,67 @@
+/** Bad config is refused with a message that names the path; the YAML file and object forms agree. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PresenceHost, type SandboxError } from '../helpers/host.js';
+
+async function configError(config: unknown): Promise<SandboxError> {
+  return PresenceHost.create(config).then(
+    async (host) => {
+      await host.close();
+      throw new Error('config was accepted');
+    },
+    (e: SandboxError) => e,
+  );
+}
+
+describe('config validation names the path', () => {
+  const cases: [string, unknown, string][] = [
+    ['module not a string', { modules: [{ module: 'example_presence_router' }, { module: 42 }] }, 'modules[1].module: expected a string'],
+    ['modules not a list', { modules: { module: 'x' } }, 'modules: expected a list of module entries'],
+    ['unknown top-level key', { modulez: [] }, 'modulez: unknown key'],
+    ['unknown entry key', { modules: [{ module: 'x', confg: {} }] }, 'modules[0].confg: unknown key'],
+    ['config not a map', { modules: [{ module: 'x', config: [1] }] }, 'modules[0].config: expected a map'],
+    ['negative timeout', { sandbox: { call_timeout_ms: -1 } }, 'sandbox.call_timeout_ms: must be a positive integer'],
+    ['unknown limit', { sandbox: { timeout: 5 } }, 'sandbox.timeout: unknown key'],
+    ['per-module limit', { modules: [{ module: 'x', sandbox: { threads: 0 } }] }, 'modules[0].sandbox.threads: must be a positive integer'],
+    ['unknown presence key', { presence: { router: {} } }, 'presence.router: unknown key'],
+    ['legacy router not a map', { presence: { presence_router: 'example_presence_router' } }, 'presence.presence_router: expected a map'],
+    [
+      'both legacy and alias',
+      { presence: { presence_router: { module: 'a' }, routing_module: { module: 'b' } } },
+      'presence.routing_module: is the deprecated name of presence.presence_router',
+    ],
+  ];
+  for (const [name, config, message] of cases) {
+    it(name, async () => {
+      const err = await configError(config);
+      expect(err.code).toBe('config_invalid');
+      expect(err.message).toContain(message);
+    });
+  }
+
+  it('YAML errors name the file and line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'config-'));
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'modules:\n  - module: a\n  module: b\n    config: [\n');
+    const err = await PresenceHost.fromFile(file).catch((e: SandboxError) => e);
+    expect((err as SandboxError).code).toBe('config_invalid');
+    expect((err as SandboxError).message).toContain(file);
+  });
+
+  it('a missing config file is config_unreadable', async () => {
+    const err = await PresenceHost.fromFile('/nonexistent/config.yaml').catch((e: SandboxError) => e);
+    expect((err as SandboxError).code).toBe('config_unreadable');
+  });
+
+  it('an empty config serves no modules, as Synapse with no router', async () => {
+    const host = await PresenceHost.create(null);
+    try {
+      expect(await host.getUsersForStates([])).toEqual(new Map());
+      expect(await host.getInterestedUsers('@a:example.com')).toEqual(new Set());
+    } finally {
+      await host.close();
+    }
+  });
+});
