@@ -3,4 +3,4 @@ import { fileURLToPath } from 'node:url';
 
 export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const modulesDir = fileURLToPath(new URL('../../modules/', import.meta.url));
-export const workerFile = fileURLToPath(new URL('./worker/worker.js', import.meta.url));
+export const workerFile = fileURLToPath(new URL('./worker/entry.cjs', import.meta.url));

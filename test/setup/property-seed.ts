@@ -4,6 +4,6 @@
  */
 import fc from 'fast-check';
 
-const seed = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : Date.now() ^ (Math.random() * 0x100000000);
+const seed = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : (Date.now() ^ (Math.random() * 0x100000000)) >>> 0;
 fc.configureGlobal({ seed, numRuns: Number(process.env.PROPERTY_RUNS ?? 100) });
 console.log(`fast-check seed ${seed} (replay with PROPERTY_SEED=${seed})`);
