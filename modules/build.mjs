@@ -1,0 +1,89 @@
+// Builds every modules/<name>/ that has an index.ts into modules/<name>/build/{release,debug}.wasm with
+// the AssemblyScript compiler's programmatic API and the targets in asconfig.json, then checks that
+// each binary imports nothing outside docs/abi.md's allow-list, so a stray `env.seed` or `env.trace`
+// fails the build here instead of at load time.
+//
+//     node modules/build.mjs                      # every module
+//     node modules/build.mjs example_presence_router
+
+import asc from "assemblyscript/asc";
+import { existsSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker, isMainThread, parentPort } from "node:worker_threads";
+
+const modulesDir = dirname(fileURLToPath(import.meta.url));
+const root = dirname(modulesDir);
+const TARGETS = ["release", "debug"];
+const ALLOWED_IMPORTS = new Set(["presence.log", "presence.send_local_online_presence_to", "env.abort"]);
+
+function moduleNames(only) {
+  const all = readdirSync(modulesDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(modulesDir, d.name, "index.ts")))
+    .map((d) => d.name)
+    .sort();
+  const unknown = only.filter((n) => !all.includes(n));
+  if (unknown.length > 0) throw new Error(`no such module: ${unknown.join(", ")} (have: ${all.join(", ")})`);
+  return only.length > 0 ? only : all;
+}
+
+async function compile(name, target) {
+  const entry = relative(root, join(modulesDir, name, "index.ts"));
+  const outFile = relative(root, join(modulesDir, name, "build", `${target}.wasm`));
+  let output = "";
+  const sink = { write: (chunk) => { output += chunk; return true; } };
+  const { error } = await asc.main(
+    [entry, "--baseDir", root, "--config", "asconfig.json", "--target", target, "--outFile", outFile],
+    { stdout: sink, stderr: sink },
+  );
+  if (error) throw new Error(`${name} (${target}): ${error.message}\n${output}`);
+  const imports = WebAssembly.Module.imports(await WebAssembly.compile(await readFile(join(root, outFile))));
+  const stray = imports.map((i) => `${i.module}.${i.name}`).filter((i) => !ALLOWED_IMPORTS.has(i));
+  if (stray.length > 0) throw new Error(`${name} (${target}): imports outside the ABI allow-list: ${stray.join(", ")}`);
+  return outFile;
+}
+
+// Compiling is CPU-bound and synchronous inside asc, so jobs go to worker threads (each running this
+// same file) from one queue: a worker asks for the next job whenever it finishes one.
+function runWorker() {
+  parentPort.on("message", async ([name, target]) => {
+    try {
+      parentPort.postMessage({ ok: await compile(name, target) });
+    } catch (err) {
+      parentPort.postMessage({ error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+}
+
+function runJobs(jobs) {
+  const queue = [...jobs];
+  const threads = Math.max(1, Math.min(availableParallelism(), jobs.length));
+  return Promise.all(Array.from({ length: threads }, () => new Promise((resolve, reject) => {
+    const worker = new Worker(fileURLToPath(import.meta.url));
+    const next = () => (queue.length > 0 ? worker.postMessage(queue.shift()) : worker.terminate().then(() => resolve()));
+    worker.on("message", (m) => {
+      if (m.error) { queue.length = 0; worker.terminate(); reject(new Error(m.error)); return; }
+      console.log(`built ${m.ok}`);
+      next();
+    });
+    worker.on("error", reject);
+    next();
+  })));
+}
+
+if (!isMainThread) {
+  runWorker();
+} else {
+  try {
+    const started = Date.now();
+    const names = moduleNames(process.argv.slice(2));
+    if (names.length === 0) throw new Error("no modules/<name>/index.ts found");
+    await runJobs(names.flatMap((name) => TARGETS.map((target) => [name, target])));
+    console.log(`${names.length} module(s) in ${Date.now() - started} ms`);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,36 @@
+// Compiles AssemblyScript in the test run, into memory: test harnesses (with the loader's runtime
+// exports) and the real modules (with asconfig.json's release target, exactly as modules/build.mjs).
+
+import asc from 'assemblyscript/asc';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+async function compile(entry: string, args: string[]): Promise<Uint8Array<ArrayBuffer>> {
+  let wasm: Uint8Array<ArrayBuffer> | undefined;
+  let output = '';
+  const sink = { write: (chunk: string | Uint8Array) => { output += String(chunk); return true; } };
+  const { error } = await asc.main(
+    [relative(ROOT, entry), '--baseDir', ROOT, '--outFile', 'out.wasm', ...args],
+    {
+      stdout: sink,
+      stderr: sink,
+      writeFile: (name, contents) => { if (name.endsWith('.wasm')) wasm = new Uint8Array(contents as Uint8Array); },
+    },
+  );
+  if (error || !wasm) throw new Error(`asc ${entry}: ${error?.message ?? "no output"}\n${output}`);
+  return wasm;
+}
+
+/** A harness under test/guest-sdk/assembly/, unoptimised (fast to build) and with the loader's helpers. */
+export function compileHarness(name: string): Promise<Uint8Array<ArrayBuffer>> {
+  return compile(join(ROOT, 'test', 'guest-sdk', 'assembly', `${name}.ts`), [
+    '--config', 'asconfig.json', '--target', 'debug', '--sourceMap', 'false', '--exportRuntime',
+  ]);
+}
+
+/** modules/<name>/index.ts, built as modules/build.mjs builds release.wasm. */
+export function compileModule(name: string): Promise<Uint8Array<ArrayBuffer>> {
+  return compile(join(ROOT, 'modules', name, 'index.ts'), ['--config', 'asconfig.json', '--target', 'release']);
+}
