@@ -15,6 +15,8 @@ export const ErrorCode = {
   INVALID_INPUT: 'invalid_input',
   /** The host was closed; no more calls are accepted. */
   HOST_CLOSED: 'host_closed',
+  /** Too many calls are pending (sandbox.max_pending_calls); retry later. Refused at once, never queued. */
+  OVERLOADED: 'overloaded',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -27,6 +29,7 @@ export const RefusalReason = {
   FORBIDDEN_IMPORT: 'forbidden_import',
   MISSING_EXPORT: 'missing_export',
   ABI_VERSION: 'abi_version',
+  MEMORY_REFUSED: 'memory_refused',
   PAIRING: 'pairing',
   LOAD_TIMEOUT: 'load_timeout',
   LOAD_FAILED: 'load_failed',
@@ -47,6 +50,8 @@ export const FaultCode = {
   BAD_OUTPUT: 'bad_output',
   OUTPUT_TOO_LARGE: 'output_too_large',
   WORKER_CRASH: 'worker_crash',
+  /** The module is quarantined after repeated faults: its share was skipped without running it. */
+  QUARANTINED: 'quarantined',
 } as const;
 export type FaultCode = (typeof FaultCode)[keyof typeof FaultCode];
 

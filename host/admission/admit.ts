@@ -1,6 +1,6 @@
 /**
- * Admission of one module, before it serves: resolve → read (size-capped) → validate and compile once
- * (main thread, no guest code runs) → start its pool → instantiate and init inside a worker under the load
+ * Admission of one module, before it serves: resolve → read (size-capped) → validate, cap the memory
+ * maximum and compile once (main thread, no guest code runs) → start its pool → instantiate and init inside a worker under the load
  * deadline. Any refusal names the module as written in the config and the reason.
  */
 import { Packr } from 'msgpackr';
@@ -9,6 +9,8 @@ import type { ModuleSpec } from '../config/schema.js';
 import type { GuestLog, LoadResult } from '../protocol/envelopes.js';
 import { ModulePool } from '../pool/module-pool.js';
 import { compileAndInspect } from './inspect.js';
+import { capMemory } from './memory-cap.js';
+import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { readModuleFile } from './read.js';
 import { resolveModuleFile } from './resolve.js';
 
@@ -26,15 +28,25 @@ const configPackr = new Packr({ useRecords: false });
 
 export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<AdmittedModule> {
   const file = resolveModuleFile(spec, baseDir);
-  const bytes = await readModuleFile(file, spec.label, spec.limits.max_module_bytes);
-  const module = await compileAndInspect(bytes, spec.label);
+  const limits = spec.limits;
+  const bytes = await readModuleFile(file, spec.label, limits.max_module_bytes);
+  const maxPages = Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES);
+  const module = await compileAndInspect(bytes, spec.label, (valid) => capMemory(valid, maxPages, spec.label));
   let config: Uint8Array;
   try {
     config = configPackr.pack(spec.config);
   } catch (err) {
     throw moduleRefused(spec.label, RefusalReason.CONFIG_REJECTED, `config cannot be encoded: ${(err as Error).message}`);
   }
-  const pool = new ModulePool({ module, config, maxOutputBytes: spec.limits.max_output_bytes }, spec.limits);
+  const setup = {
+    module,
+    config,
+    maxOutputBytes: limits.max_output_bytes,
+    maxMemoryBytes: maxPages * WASM_PAGE_BYTES,
+    maxDestinations: limits.max_destinations,
+    maxInterestedUsers: limits.max_interested_users,
+  };
+  const pool = new ModulePool(setup, limits);
   const outcome = await pool.load(true);
   if (!outcome.ok) {
     await pool.close();

@@ -5,7 +5,11 @@
 import { RefusalReason, moduleRefused } from '../errors.js';
 import { ALLOWED_IMPORTS, CALLBACK_EXPORTS, REQUIRED_EXPORTS } from '../protocol/abi.js';
 
-export async function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: string): Promise<WebAssembly.Module> {
+export async function compileAndInspect(
+  bytes: Uint8Array<ArrayBuffer>,
+  label: string,
+  rewrite: (valid: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>,
+): Promise<WebAssembly.Module> {
   if (!WebAssembly.validate(bytes)) {
     const magic = bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
     throw moduleRefused(
@@ -14,7 +18,7 @@ export async function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: s
       magic ? 'not a valid WebAssembly module (failed validation)' : 'not a WebAssembly binary (no \\0asm header)',
     );
   }
-  const module = await WebAssembly.compile(bytes);
+  const module = await WebAssembly.compile(rewrite(bytes));
 
   for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
     const key = `${from}.${name}`;

@@ -5,10 +5,12 @@
 import { configError, describe } from '../errors.js';
 import {
   DEFAULT_LIMITS,
+  DEFAULT_MAX_PENDING_CALLS,
   type HostConfig,
   type ModuleSpec,
   type SandboxLimits,
 } from './schema.js';
+import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { expectKeys, expectMap, expectPositiveInt, expectString, isMap } from './validate.js';
 
 const TOP_KEYS = ['modules', 'presence', 'sandbox'] as const;
@@ -23,14 +25,25 @@ const LIMIT_MAX: SandboxLimits = {
   max_module_bytes: 1024 * 1024 * 1024,
   max_output_bytes: 1024 * 1024 * 1024,
   max_batch_states: 10_000_000,
+  max_memory_bytes: 4 * 1024 * 1024 * 1024,
+  max_heap_mb: 64 * 1024,
+  max_destinations: 10_000_000,
+  max_interested_users: 10_000_000,
+  quarantine_after_faults: 1_000_000,
+  quarantine_ms: 86_400_000,
+  quarantine_max_ms: 86_400_000,
 };
+const HOST_ONLY_KEYS = ['max_pending_calls'];
 
 export function parseConfig(document: unknown, baseDir: string): HostConfig {
   // An empty YAML file parses to null: a host with no modules, as Synapse with no router.
   const root = document === null || document === undefined ? {} : expectMap(document, '(config)');
   expectKeys(root, '', TOP_KEYS);
   const warnings: string[] = [];
-  const limits = parseLimits(root.sandbox, 'sandbox', DEFAULT_LIMITS);
+  const { max_pending_calls, ...moduleLimits } = root.sandbox == null ? {} : expectMap(root.sandbox, 'sandbox');
+  const maxPendingCalls =
+    max_pending_calls === undefined ? DEFAULT_MAX_PENDING_CALLS : expectPositiveInt(max_pending_calls, 'sandbox.max_pending_calls', 1_000_000);
+  const limits = parseLimits(moduleLimits, 'sandbox', DEFAULT_LIMITS, HOST_ONLY_KEYS);
   const modules: ModuleSpec[] = [];
 
   if (root.modules !== undefined && root.modules !== null) {
@@ -59,7 +72,7 @@ export function parseConfig(document: unknown, baseDir: string): HostConfig {
       modules.push(parseEntry(alias, 'presence.routing_module', limits));
     }
   }
-  return { modules, baseDir, warnings };
+  return { modules, maxPendingCalls, baseDir, warnings };
 }
 
 function parseEntry(value: unknown, path: string, limits: SandboxLimits): ModuleSpec {
@@ -85,13 +98,19 @@ function parseEntry(value: unknown, path: string, limits: SandboxLimits): Module
   };
 }
 
-function parseLimits(value: unknown, path: string, base: SandboxLimits): SandboxLimits {
+function parseLimits(value: unknown, path: string, base: SandboxLimits, extraKeys: string[] = []): SandboxLimits {
   if (value === undefined || value === null) return base;
   const map = expectMap(value, path);
-  expectKeys(map, path, LIMIT_KEYS);
+  expectKeys(map, path, [...LIMIT_KEYS, ...extraKeys]);
   const limits = { ...base };
   for (const key of LIMIT_KEYS) {
     if (map[key] !== undefined) limits[key] = expectPositiveInt(map[key], `${path}.${key}`, LIMIT_MAX[key]);
+  }
+  if (limits.max_memory_bytes < WASM_PAGE_BYTES) {
+    throw configError(`${path}.max_memory_bytes`, `must be at least one 64 KiB page (${WASM_PAGE_BYTES})`);
+  }
+  if (limits.quarantine_max_ms < limits.quarantine_ms) {
+    throw configError(`${path}.quarantine_max_ms`, `must be at least quarantine_ms (${limits.quarantine_ms})`);
   }
   return limits;
 }

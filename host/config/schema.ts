@@ -18,6 +18,26 @@ export interface SandboxOptions {
   max_output_bytes?: number;
   /** Largest batch accepted by getUsersForStates, in states. */
   max_batch_states?: number;
+  /** Cap on one instance's linear memory, in bytes (rounded down to 64 KiB pages); written into the module. */
+  max_memory_bytes?: number;
+  /** Cap on each worker thread's JavaScript heap, in MiB (the thread is replaced when it runs out). */
+  max_heap_mb?: number;
+  /** Most destinations one users_for_states answer may name. */
+  max_destinations?: number;
+  /** Most user IDs one interested_users answer may hold. */
+  max_interested_users?: number;
+  /** Consecutive faults after which a module is quarantined (its share skipped without running it). */
+  quarantine_after_faults?: number;
+  /** First quarantine period, in milliseconds; doubles on each fault after a quarantine ends. */
+  quarantine_ms?: number;
+  /** Longest quarantine period, in milliseconds. */
+  quarantine_max_ms?: number;
+}
+
+/** Host-wide settings, only in the top-level `sandbox:` section. */
+export interface HostSandboxOptions extends SandboxOptions {
+  /** Calls accepted at once; past it a call is refused at once with `overloaded`, never queued without bound. */
+  max_pending_calls?: number;
 }
 
 export interface ModuleEntry {
@@ -37,7 +57,7 @@ export interface PresenceSandboxConfig {
     /** Deprecated alias of `presence_router` (the name in Synapse's older docs). */
     routing_module?: ModuleEntry;
   };
-  sandbox?: SandboxOptions;
+  sandbox?: HostSandboxOptions;
 }
 
 export type SandboxLimits = Required<SandboxOptions>;
@@ -49,7 +69,16 @@ export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
   max_module_bytes: 16 * 1024 * 1024,
   max_output_bytes: 16 * 1024 * 1024,
   max_batch_states: 200_000,
+  max_memory_bytes: 128 * 1024 * 1024,
+  max_heap_mb: 256,
+  max_destinations: 100_000,
+  max_interested_users: 100_000,
+  quarantine_after_faults: 5,
+  quarantine_ms: 1000,
+  quarantine_max_ms: 60_000,
 });
+
+export const DEFAULT_MAX_PENDING_CALLS = 1024;
 
 /** One module to serve, in serving order, with everything resolved. */
 export interface ModuleSpec {
@@ -65,6 +94,7 @@ export interface ModuleSpec {
 
 export interface HostConfig {
   modules: ModuleSpec[];
+  maxPendingCalls: number;
   /** Directory that relative module paths are resolved against. */
   baseDir: string;
   /** Non-fatal findings, e.g. the deprecated `presence.routing_module`. */

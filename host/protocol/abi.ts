@@ -36,6 +36,9 @@ export const ALLOWED_IMPORTS: ReadonlyMap<string, WebAssembly.ImportExportKind> 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** WebAssembly's page size: memory limits are counted in pages. */
+export const WASM_PAGE_BYTES = 65536;
+
 /** The 8-byte result descriptor: u32 pointer, u32 length, little endian. */
 export const DESCRIPTOR_BYTES = 8;
 

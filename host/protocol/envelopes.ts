@@ -12,6 +12,10 @@ export interface WorkerSetup {
   /** The module's config, msgpack-encoded once. */
   config: Uint8Array;
   maxOutputBytes: number;
+  /** The memory cap already written into the module; a fault at the cap is reported as memory_limit. */
+  maxMemoryBytes: number;
+  maxDestinations: number;
+  maxInterestedUsers: number;
 }
 
 export type Task =

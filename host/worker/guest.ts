@@ -54,6 +54,11 @@ export class Guest {
     this.interestedUsers = exports[Export.INTERESTED_USERS] as Callback | undefined;
   }
 
+  /** Current size of the guest's linear memory. */
+  get memoryBytes(): number {
+    return this.memory.byteLength;
+  }
+
   /** Runs init with the msgpack config; a config the module refuses becomes CONFIG_REJECTED with its message. */
   runInit(config: Uint8Array): void {
     const result = this.call(this.init, config, Export.INIT);

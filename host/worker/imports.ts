@@ -18,6 +18,8 @@ const MAX_LOGS_PER_CALL = 100;
 const MAX_SENDS_PER_CALL = 16;
 /** Largest send_local_online_presence_to argument. */
 const MAX_SEND_BYTES = 1024 * 1024;
+/** Most user IDs in one send_local_online_presence_to call. */
+const MAX_SEND_USERS = 10_000;
 
 const lenientUtf8 = new TextDecoder('utf-8');
 
@@ -51,7 +53,7 @@ export function createImports(memory: () => GuestMemory, record: () => CallRecor
         const length = u32(len, 'send_local_online_presence_to length');
         if (length > MAX_SEND_BYTES) throw badOutput(`send_local_online_presence_to: ${length} bytes exceeds ${MAX_SEND_BYTES}`);
         const bytes = memory().copyOut(u32(ptr, 'send_local_online_presence_to pointer'), length, 'send_local_online_presence_to');
-        const users = readUserIdList(bytes, 'send_local_online_presence_to argument');
+        const users = readUserIdList(bytes, 'send_local_online_presence_to argument', MAX_SEND_USERS);
         const sends = record().sends;
         if (sends.length < MAX_SENDS_PER_CALL) sends.push(users);
       },

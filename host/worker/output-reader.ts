@@ -10,7 +10,12 @@
 import { isUserId } from '../userid.js';
 import type { InterestResult, RoutingResult } from '../protocol/envelopes.js';
 import { ALL_USERS } from '../protocol/abi.js';
-import { badOutput } from './guest-failure.js';
+import { FaultCode } from '../errors.js';
+import { GuestFailure, badOutput } from './guest-failure.js';
+
+function tooMany(n: number, what: string, max: number, option: string): never {
+  throw new GuestFailure(FaultCode.OUTPUT_TOO_LARGE, `${n} ${what} exceeds sandbox.${option} (${max})`);
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -115,11 +120,13 @@ class Reader {
 }
 
 /** users_for_states result: map of user ID → array of batch indices, each `< count`. */
-export function readRouting(bytes: Uint8Array, count: number): RoutingResult {
+export function readRouting(bytes: Uint8Array, count: number, maxDestinations: number): RoutingResult {
   const r = new Reader(bytes, 'users_for_states result');
   const byDestination = new Map<string, number[]>();
   let total = 0;
+  // Checked on the header, before reading entries: a million destinations cost nothing to refuse.
   const entries = r.mapHeader();
+  if (entries > maxDestinations) tooMany(entries, 'destinations', maxDestinations, 'max_destinations');
   for (let i = 0; i < entries; i++) {
     const destination = r.userId();
     let list = byDestination.get(destination);
@@ -146,7 +153,7 @@ export function readRouting(bytes: Uint8Array, count: number): RoutingResult {
 }
 
 /** interested_users result: the string "ALL" or an array of user IDs. */
-export function readInterest(bytes: Uint8Array): InterestResult {
+export function readInterest(bytes: Uint8Array, maxUsers: number): InterestResult {
   const r = new Reader(bytes, 'interested_users result');
   if (r.isString()) {
     const value = r.string();
@@ -156,21 +163,22 @@ export function readInterest(bytes: Uint8Array): InterestResult {
     r.end();
     return ALL_USERS;
   }
-  const users = readUserIds(r);
+  const users = readUserIds(r, maxUsers);
   r.end();
   return users;
 }
 
 /** send_local_online_presence_to argument: an array of user IDs. */
-export function readUserIdList(bytes: Uint8Array, what: string): string[] {
+export function readUserIdList(bytes: Uint8Array, what: string, maxUsers: number): string[] {
   const r = new Reader(bytes, what);
-  const users = readUserIds(r);
+  const users = readUserIds(r, maxUsers);
   r.end();
   return users;
 }
 
-function readUserIds(r: Reader): string[] {
+function readUserIds(r: Reader, maxUsers: number): string[] {
   const n = r.arrayHeader();
+  if (n > maxUsers) tooMany(n, 'user IDs', maxUsers, 'max_interested_users');
   const users: string[] = [];
   for (let i = 0; i < n; i++) users.push(r.userId());
   return users;

@@ -10,8 +10,10 @@
  * else needs rebuilding.
  */
 import { workerData } from 'node:worker_threads';
-import { RefusalReason } from '../errors.js';
+import { FaultCode, RefusalReason } from '../errors.js';
+import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import type {
+  Failure,
   InterestResult,
   LoadResult,
   Outcome,
@@ -55,8 +57,19 @@ export default function handle(task: Task): Outcome<Value> {
   } catch (err) {
     guest = undefined;
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
-    return { ok: false, failure: classify(err), logs: [...initLogs, ...current.record.logs], sends: [], instantiated };
+    const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : classify(err);
+    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], instantiated };
   }
+}
+
+/** A guest that faults with its memory grown to the cap was almost surely refused memory.grow. */
+function atMemoryCap(current: Guest): boolean {
+  return current.memoryBytes + WASM_PAGE_BYTES > setup.maxMemoryBytes;
+}
+
+function memoryLimit(cause: Failure): Failure {
+  const cap = setup.maxMemoryBytes;
+  return { code: FaultCode.MEMORY_LIMIT, message: `reached the memory cap of ${cap} bytes (sandbox.max_memory_bytes); then ${cause.message}` };
 }
 
 function run(current: Guest, task: Task): Value {
@@ -66,12 +79,14 @@ function run(current: Guest, task: Task): Value {
     case 'users_for_states': {
       const callback = current.usersForStates;
       if (callback === undefined) return { destinations: [], offsets: new Uint32Array(1), indices: new Uint32Array(0) };
-      return readRouting(current.invoke(callback, task.batch, 'users_for_states'), task.count);
+      const result = current.invoke(callback, task.batch, 'users_for_states');
+      return readRouting(result, task.count, setup.maxDestinations);
     }
     case 'interested_users': {
       const callback = current.interestedUsers;
       if (callback === undefined) return [];
-      return readInterest(current.invoke(callback, encoder.encode(task.userId), 'interested_users'));
+      const result = current.invoke(callback, encoder.encode(task.userId), 'interested_users');
+      return readInterest(result, setup.maxInterestedUsers);
     }
     default:
       throw new GuestFailure(RefusalReason.LOAD_FAILED, `unknown task ${JSON.stringify(task)}`);

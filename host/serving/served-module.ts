@@ -1,0 +1,70 @@
+/**
+ * An admitted module as it serves calls: its pool, its health, and the reporting of what it did
+ * (logs, send_local_online_presence_to, faults) under its config name.
+ */
+import type { AdmittedModule } from '../admission/admit.js';
+import type { FaultCode } from '../errors.js';
+import type { FaultReport, HostOptions } from '../host-options.js';
+import { ModuleHealth, type Callback, type ModuleStats } from '../faults/module-health.js';
+import type { Outcome, Task } from '../protocol/envelopes.js';
+
+export type CallResult = { ok: true; value: unknown } | { ok: false };
+
+export class ServedModule {
+  readonly label: string;
+  private readonly health: ModuleHealth;
+
+  constructor(
+    private readonly admitted: AdmittedModule,
+    private readonly options: Required<Pick<HostOptions, 'log'>> & HostOptions,
+  ) {
+    this.label = admitted.spec.label;
+    this.health = new ModuleHealth(this.label, admitted.spec.limits);
+    this.deliver({ ok: true, value: null, logs: admitted.logs, sends: admitted.sends, instantiated: true });
+  }
+
+  get stats(): ModuleStats & { queued: number; running: number; threads: number } {
+    const { pool } = this.admitted;
+    return { ...this.health.stats, queued: pool.queued, running: pool.running, threads: pool.threads };
+  }
+
+  /** Run a call; undefined when nothing runs (no callbacks, or quarantined). Pass the outcome to settle(). */
+  call(task: Task & { kind: Callback }): Promise<Outcome<unknown>> | undefined {
+    if (!this.admitted.hasCallbacks || !this.health.mayRun()) return undefined;
+    return this.admitted.pool.call(task);
+  }
+
+  close(): Promise<void> {
+    return this.admitted.pool.close();
+  }
+
+  /**
+   * Account for an outcome: deliver its logs and sends, count it, report a fault. An outcome that is
+   * never settled (a module after the first ALL) is as if the call had not been made.
+   */
+  settle(callback: Callback, outcome: Outcome<unknown>): CallResult {
+    this.deliver(outcome);
+    if (outcome.ok) {
+      this.health.succeeded(callback);
+      return { ok: true, value: outcome.value };
+    }
+    const code = outcome.failure.code as FaultCode;
+    const fault: FaultReport = { module: this.label, callback, code, message: outcome.failure.message };
+    this.options.log({ level: 'warn', module: this.label, message: `${callback} skipped (${code}): ${fault.message}` });
+    this.options.onFault?.(fault);
+    const quarantine = this.health.faulted(callback, code);
+    if (quarantine !== undefined) {
+      this.options.log({
+        level: 'error',
+        module: this.label,
+        message: `quarantined for ${quarantine} ms after repeated faults: its share of every call is skipped until then`,
+      });
+    }
+    return { ok: false };
+  }
+
+  private deliver(outcome: Outcome<unknown>): void {
+    for (const entry of outcome.logs) this.options.log({ ...entry, module: this.label });
+    for (const users of outcome.sends) this.options.onSendLocalOnlinePresenceTo?.(users, this.label);
+  }
+}
