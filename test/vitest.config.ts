@@ -10,6 +10,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each test file in its own process: Piscina pools start real threads, kept apart from vitest's own.
     pool: 'forks',
+    // The soak test measures memory after a collection.
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     setupFiles: ['test/setup/property-seed.ts'],
     reporters: ['default', ['json', { outputFile: 'test/.out/results.json' }]],
   },

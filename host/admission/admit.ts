@@ -47,7 +47,11 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxInterestedUsers: limits.max_interested_users,
   };
   const pool = new ModulePool(setup, limits);
+  // One load announces (delivers init's sends); the others warm the remaining threads so that first calls
+  // do not pay for instantiation. Piscina may hand two loads to one thread; that is harmless.
+  const warmups = Array.from({ length: limits.threads - 1 }, () => pool.load(false));
   const outcome = await pool.load(true);
+  await Promise.all(warmups);
   if (!outcome.ok) {
     await pool.close();
     throw refusal(spec.label, outcome.failure.code, outcome.failure.message);

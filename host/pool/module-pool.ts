@@ -11,8 +11,9 @@
 import { Piscina } from 'piscina';
 import { FaultCode, RefusalReason } from '../errors.js';
 import type { SandboxLimits } from '../config/schema.js';
-import type { Failure, Outcome, Task, WorkerSetup } from '../protocol/envelopes.js';
+import type { CallTask, Failure, Outcome, PhaseMessage, Task, WorkerSetup } from '../protocol/envelopes.js';
 import { workerFile } from '../paths.js';
+import { Deadline } from './deadline.js';
 import { Gate } from './gate.js';
 
 export class ModulePool {
@@ -22,12 +23,9 @@ export class ModulePool {
    * the time spent queued behind its neighbours (a busy pool must not look like a slow module).
    */
   private readonly gate: Gate;
-  /**
-   * Workers created but not yet known to hold an instance. While there are any, a call may land on one
-   * and pay for instantiation and init first, so its deadline is the call deadline plus the load
-   * deadline; a module's slow init must not make its first call after a kill time out forever.
-   */
-  private coldWorkers = 0;
+  private nextId = 1;
+  /** Deadlines of running call tasks, by task id, moved when the worker reports a phase. */
+  private readonly deadlines = new Map<number, Deadline>();
 
   constructor(
     setup: WorkerSetup,
@@ -45,7 +43,14 @@ export class ModulePool {
       // module itself (admission/memory-cap.ts). Running out ends the thread, reported as memory_limit.
       resourceLimits: { maxOldGenerationSizeMb: limits.max_heap_mb },
     });
-    this.pool.on('workerCreate', () => this.coldWorkers++);
+    // A call that lands on a thread without an instance (a replacement after a kill, or after a fault)
+    // must first instantiate and init: that part gets the load deadline, the callback the call deadline.
+    this.pool.on('message', (message: PhaseMessage) => {
+      const deadline = this.deadlines.get(message?.id);
+      if (deadline === undefined) return;
+      if (message.presenceSandboxPhase === 'instantiating') deadline.reset(this.limits.load_timeout_ms, 'instantiation');
+      else if (message.presenceSandboxPhase === 'calling') deadline.reset(this.limits.call_timeout_ms, 'call');
+    });
     // A worker that dies between tasks is replaced by Piscina; nothing is waiting on it.
     this.pool.on('error', () => {});
   }
@@ -65,38 +70,52 @@ export class ModulePool {
   }
 
   /** Instantiate and init in a worker, under the load deadline. */
-  load(announce: boolean): Promise<Outcome<unknown>> {
+  async load(announce: boolean): Promise<Outcome<unknown>> {
     const ms = this.limits.load_timeout_ms;
-    const timeout = { code: RefusalReason.LOAD_TIMEOUT, message: `instantiation and init did not finish within ${ms} ms (sandbox.load_timeout_ms)` };
-    return this.run({ kind: 'load', announce }, () => ms, timeout);
+    const outcome = await this.run({ id: this.nextId++, kind: 'load', announce }, false);
+    if (outcome.ok || outcome.failure.code !== FaultCode.TIMEOUT) return outcome;
+    const message = `instantiation and init did not finish within ${ms} ms (sandbox.load_timeout_ms)`;
+    return { ...outcome, failure: { code: RefusalReason.LOAD_TIMEOUT, message } };
   }
 
-  /** A callback, under the call deadline (plus the load deadline while a cold worker may take it). */
-  call(task: Task): Promise<Outcome<unknown>> {
-    const deadline = () => this.limits.call_timeout_ms + (this.coldWorkers > 0 ? this.limits.load_timeout_ms : 0);
-    const timeout = { code: FaultCode.TIMEOUT, message: `did not finish within ${this.limits.call_timeout_ms} ms (sandbox.call_timeout_ms); its worker was terminated and replaced` };
-    return this.run(task, deadline, timeout);
+  /** A callback, under the call deadline (the load deadline for instantiating first, when needed). */
+  call(task: CallTask): Promise<Outcome<unknown>> {
+    return this.run({ ...task, id: this.nextId++ }, true);
   }
 
   close(): Promise<void> {
     return this.pool.destroy();
   }
 
-  private async run(task: Task, deadline: () => number, timeout: Failure): Promise<Outcome<unknown>> {
+  private async run(task: Task, movable: boolean): Promise<Outcome<unknown>> {
     await this.gate.enter();
-    // Aborting a running task makes Piscina terminate its worker and start a replacement: the only way
-    // to stop a guest that never yields.
-    const signal = AbortSignal.timeout(deadline());
+    const deadline = new Deadline();
+    if (movable) this.deadlines.set(task.id, deadline);
+    // The clock starts when a thread is free, not while the task waits at the gate.
+    deadline.reset(movable ? this.limits.call_timeout_ms : this.limits.load_timeout_ms, movable ? 'call' : 'load');
     try {
-      const outcome = await this.pool.run(task, { signal });
-      if (outcome.instantiated && this.coldWorkers > 0) this.coldWorkers--;
-      return outcome;
+      // Aborting a running task makes Piscina terminate its worker and start a replacement: the only way
+      // to stop a guest that never yields.
+      return await this.pool.run(task, { signal: deadline.signal });
     } catch (err) {
-      const failure = signal.aborted ? timeout : workerDeath(err);
+      const failure = deadline.expiredDuring ? this.timeout(deadline.expiredDuring) : workerDeath(err);
       return { ok: false, failure, logs: [], sends: [], instantiated: false };
     } finally {
+      deadline.clear();
+      this.deadlines.delete(task.id);
       this.gate.leave();
     }
+  }
+
+  private timeout(during: string): Failure {
+    const { call_timeout_ms, load_timeout_ms } = this.limits;
+    const message =
+      during === 'instantiation'
+        ? `re-instantiating the module did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms); its worker was terminated and replaced`
+        : during === 'load'
+          ? `did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms)`
+          : `did not finish within ${call_timeout_ms} ms (sandbox.call_timeout_ms); its worker was terminated and replaced`;
+    return { code: FaultCode.TIMEOUT, message };
   }
 }
 

@@ -18,12 +18,28 @@ export interface WorkerSetup {
   maxInterestedUsers: number;
 }
 
-export type Task =
+export type Task = { id: number } & (
   /** Instantiate and init; `announce` delivers init's send_local_online_presence_to calls (admission only). */
   | { kind: 'load'; announce: boolean }
   /** `batch` is the msgpack batch in a SharedArrayBuffer, encoded once for every module. */
   | { kind: 'users_for_states'; batch: Uint8Array; count: number }
-  | { kind: 'interested_users'; userId: string };
+  | { kind: 'interested_users'; userId: string }
+);
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A callback task before the pool gives it an id. */
+export type CallTask = Exclude<DistributiveOmit<Task, 'id'>, { kind: 'load' }>;
+
+/**
+ * Posted by a worker (on its parentPort, outside Piscina's task channel) when a task must instantiate
+ * the module first, and again when it starts the callback itself, so the task's deadline is the load
+ * deadline for the first part and the call deadline for the second.
+ */
+export interface PhaseMessage {
+  presenceSandboxPhase: 'instantiating' | 'calling';
+  id: number;
+}
 
 /** users_for_states result in compact form: destination i gets indices[offsets[i] .. offsets[i+1]). */
 export interface RoutingResult {

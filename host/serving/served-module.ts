@@ -6,7 +6,7 @@ import type { AdmittedModule } from '../admission/admit.js';
 import type { FaultCode } from '../errors.js';
 import type { FaultReport, HostOptions } from '../host-options.js';
 import { ModuleHealth, type Callback, type ModuleStats } from '../faults/module-health.js';
-import type { Outcome, Task } from '../protocol/envelopes.js';
+import type { CallTask, Outcome } from '../protocol/envelopes.js';
 
 export type CallResult = { ok: true; value: unknown } | { ok: false };
 
@@ -29,7 +29,7 @@ export class ServedModule {
   }
 
   /** Run a call; undefined when nothing runs (no callbacks, or quarantined). Pass the outcome to settle(). */
-  call(task: Task & { kind: Callback }): Promise<Outcome<unknown>> | undefined {
+  call(task: CallTask): Promise<Outcome<unknown>> | undefined {
     if (!this.admitted.hasCallbacks || !this.health.mayRun()) return undefined;
     return this.admitted.pool.call(task);
   }

@@ -9,14 +9,14 @@
  * nothing in the same way. A module keeps no state across calls that matters (docs/abi.md), so nothing
  * else needs rebuilding.
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { FaultCode, RefusalReason } from '../errors.js';
-import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import type {
   Failure,
   InterestResult,
   LoadResult,
   Outcome,
+  PhaseMessage,
   RoutingResult,
   Task,
   WorkerSetup,
@@ -37,10 +37,12 @@ export default function handle(task: Task): Outcome<Value> {
   let instantiated = false;
   try {
     if (guest === undefined) {
+      phase('instantiating', task.id);
       const fresh = new Guest(setup.module, setup.maxOutputBytes);
       fresh.runInit(setup.config);
       guest = fresh;
       instantiated = true;
+      phase('calling', task.id);
     }
   } catch (err) {
     return { ok: false, failure: classify(err), logs: [], sends: [], instantiated: true };
@@ -62,14 +64,24 @@ export default function handle(task: Task): Outcome<Value> {
   }
 }
 
-/** A guest that faults with its memory grown to the cap was almost surely refused memory.grow. */
+/**
+ * A guest that faults with its memory grown close to the cap was almost surely refused memory.grow: the
+ * host cannot see the refusal itself (it is a -1 inside the guest), only where memory ended up. Allocators
+ * grow in steps (AssemblyScript's by at least what one allocation needs), hence the margin.
+ */
 function atMemoryCap(current: Guest): boolean {
-  return current.memoryBytes + WASM_PAGE_BYTES > setup.maxMemoryBytes;
+  const margin = Math.max(setup.maxMemoryBytes / 16, 2 * 1024 * 1024);
+  return current.memoryBytes + margin > setup.maxMemoryBytes;
 }
 
 function memoryLimit(cause: Failure): Failure {
   const cap = setup.maxMemoryBytes;
   return { code: FaultCode.MEMORY_LIMIT, message: `reached the memory cap of ${cap} bytes (sandbox.max_memory_bytes); then ${cause.message}` };
+}
+
+/** Sent before the slow part starts, so the main thread hears of it even if that part never ends. */
+function phase(presenceSandboxPhase: PhaseMessage['presenceSandboxPhase'], id: number): void {
+  parentPort?.postMessage({ presenceSandboxPhase, id } satisfies PhaseMessage);
 }
 
 function run(current: Guest, task: Task): Value {
