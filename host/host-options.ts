@@ -15,6 +15,16 @@ export interface FaultReport {
   callback: 'users_for_states' | 'interested_users';
   code: FaultCode;
   message: string;
+  durationMs: number;
+}
+
+/** One module's part of one call, for metrics: how long it took and how it ended. */
+export interface ModuleCallReport {
+  module: string;
+  callback: 'users_for_states' | 'interested_users';
+  durationMs: number;
+  /** 'ok', or the fault code. */
+  outcome: 'ok' | FaultCode;
 }
 
 export interface HostOptions {
@@ -26,6 +36,8 @@ export interface HostOptions {
   onSendLocalOnlinePresenceTo?: (users: string[], module: string) => void;
   /** A module's call faulted (after it was logged). */
   onFault?: (fault: FaultReport) => void;
+  /** Every module call that ran and counted, faulted or not (skipped and discarded ones are not reported). */
+  onModuleCall?: (call: ModuleCallReport) => void;
 }
 
 export function defaultLog(entry: HostLogEntry): void {

@@ -1,7 +1,7 @@
 /** The public surface of presence-sandbox: this list and nothing else. */
 export { PresenceHost, type HostStats } from './presence-host.js';
 export type { ModuleStats } from './faults/module-health.js';
-export type { HostOptions, HostLogEntry, FaultReport } from './host-options.js';
+export type { HostOptions, HostLogEntry, FaultReport, ModuleCallReport } from './host-options.js';
 export type { PresenceSandboxConfig, ModuleEntry, SandboxOptions, HostSandboxOptions } from './config/schema.js';
 export { DEFAULT_LIMITS, DEFAULT_MAX_PENDING_CALLS } from './config/schema.js';
 export {
@@ -16,3 +16,4 @@ export {
 export { SandboxError, ErrorCode, RefusalReason, FaultCode } from './errors.js';
 export { isUserId } from './userid.js';
 export { ABI_VERSION } from './protocol/abi.js';
+export { PresenceService, DEFAULT_PORT, type ServiceOptions } from './service/service.js';

@@ -11,10 +11,10 @@ import { ErrorCode, SandboxError, inputError, describe } from './errors.js';
 import type { ModuleStats } from './faults/module-health.js';
 import { defaultLog, type HostOptions } from './host-options.js';
 import { PRESENCE_ALL_USERS, type InterestedUsers, type UsersForStates } from './presence.js';
-import type { CallTask, InterestResult, Outcome, RoutingResult } from './protocol/envelopes.js';
+import type { CallTask, InterestResult, RoutingResult } from './protocol/envelopes.js';
 import { encodeBatch } from './routing/batch.js';
 import { mergeInterest, mergeRouting } from './routing/merge.js';
-import { ServedModule } from './serving/served-module.js';
+import { ServedModule, type TimedOutcome } from './serving/served-module.js';
 import { isUserId } from './userid.js';
 
 export interface HostStats {
@@ -141,7 +141,7 @@ export class PresenceHost {
   }
 
   /** Outcomes in serving order; undefined where nothing ran (no callbacks, or quarantined). */
-  private callAll(task: CallTask): Promise<(Outcome<unknown> | undefined)[]> {
+  private callAll(task: CallTask): Promise<(TimedOutcome | undefined)[]> {
     return Promise.all(this.modules.map((m) => m.call(task)));
   }
 }

@@ -1,5 +1,6 @@
 /** `presence-sandbox interested`: one get_interested_users call, as JSON. */
 import { PresenceHost } from '../presence-host.js';
+import { interestToJson } from '../routing/present.js';
 import { requireOption, type Command } from './usage.js';
 
 export const interestedCommand: Command = {
@@ -20,7 +21,7 @@ Options:
     const host = await PresenceHost.fromFile(config);
     try {
       const users = await host.getInterestedUsers(user);
-      process.stdout.write(JSON.stringify(users === 'ALL' ? 'ALL' : [...users].sort()) + '\n');
+      process.stdout.write(JSON.stringify(interestToJson(users)) + '\n');
     } finally {
       await host.close();
     }

@@ -2,9 +2,10 @@
 /** `presence-sandbox`: the command-line entry. Errors are one `error:` line on stderr; see exitCodeFor. */
 import { interestedCommand } from './interested.js';
 import { routeCommand } from './route.js';
+import { serveCommand } from './serve.js';
 import { UsageError, exitCodeFor, parseCommandArgs, type Command } from './usage.js';
 
-const commands: Command[] = [routeCommand, interestedCommand];
+const commands: Command[] = [serveCommand, routeCommand, interestedCommand];
 
 const HELP = `Usage: presence-sandbox <command> [options]
 

@@ -1,6 +1,6 @@
 /** `presence-sandbox route`: one get_users_for_states call, as JSON. */
 import { PresenceHost } from '../presence-host.js';
-import type { UserPresenceState } from '../presence.js';
+import { routingToObject } from '../routing/present.js';
 import { readJson, requireOption, type Command } from './usage.js';
 
 export const routeCommand: Command = {
@@ -24,12 +24,7 @@ Options:
     const host = await PresenceHost.fromFile(config);
     try {
       const routing = await host.getUsersForStates(states as unknown[]);
-      const order = new Map((states as UserPresenceState[]).map((s, i) => [s, i]));
-      const out: Record<string, UserPresenceState[]> = {};
-      for (const destination of [...routing.keys()].sort()) {
-        out[destination] = [...routing.get(destination)!].sort((a, b) => order.get(a)! - order.get(b)!);
-      }
-      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      process.stdout.write(JSON.stringify(routingToObject(routing, states as unknown[]), null, 2) + '\n');
     } finally {
       await host.close();
     }

@@ -10,6 +10,12 @@ import type { CallTask, Outcome } from '../protocol/envelopes.js';
 
 export type CallResult = { ok: true; value: unknown } | { ok: false };
 
+/** An outcome with how long the module took, measured around the pool call. */
+export interface TimedOutcome {
+  outcome: Outcome<unknown>;
+  durationMs: number;
+}
+
 export class ServedModule {
   readonly label: string;
   private readonly health: ModuleHealth;
@@ -29,9 +35,10 @@ export class ServedModule {
   }
 
   /** Run a call; undefined when nothing runs (no callbacks, or quarantined). Pass the outcome to settle(). */
-  call(task: CallTask): Promise<Outcome<unknown>> | undefined {
+  call(task: CallTask): Promise<TimedOutcome> | undefined {
     if (!this.admitted.hasCallbacks || !this.health.mayRun()) return undefined;
-    return this.admitted.pool.call(task);
+    const start = performance.now();
+    return this.admitted.pool.call(task).then((outcome) => ({ outcome, durationMs: performance.now() - start }));
   }
 
   close(): Promise<void> {
@@ -42,14 +49,16 @@ export class ServedModule {
    * Account for an outcome: deliver its logs and sends, count it, report a fault. An outcome that is
    * never settled (a module after the first ALL) is as if the call had not been made.
    */
-  settle(callback: Callback, outcome: Outcome<unknown>): CallResult {
+  settle(callback: Callback, { outcome, durationMs }: TimedOutcome): CallResult {
     this.deliver(outcome);
     if (outcome.ok) {
       this.health.succeeded(callback);
+      this.options.onModuleCall?.({ module: this.label, callback, durationMs, outcome: 'ok' });
       return { ok: true, value: outcome.value };
     }
     const code = outcome.failure.code as FaultCode;
-    const fault: FaultReport = { module: this.label, callback, code, message: outcome.failure.message };
+    this.options.onModuleCall?.({ module: this.label, callback, durationMs, outcome: code });
+    const fault: FaultReport = { module: this.label, callback, code, message: outcome.failure.message, durationMs };
     this.options.log({ level: 'warn', module: this.label, message: `${callback} skipped (${code}): ${fault.message}` });
     this.options.onFault?.(fault);
     const quarantine = this.health.faulted(callback, code);
