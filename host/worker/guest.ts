@@ -10,6 +10,7 @@ import { createImports, type CallRecord } from './imports.js';
 
 /** Longest init error message shown to the operator. */
 const MAX_INIT_MESSAGE_BYTES = 4096;
+const lenientUtf8 = new TextDecoder('utf-8');
 
 type Callback = (ptr: number, len: number) => number;
 type Alloc = (size: number) => number;
@@ -64,7 +65,9 @@ export class Guest {
     const result = this.call(this.init, config, Export.INIT);
     if (result === 0) return;
     const message = this.readDescriptor(result, Export.INIT, MAX_INIT_MESSAGE_BYTES, true);
-    throw new GuestFailure(RefusalReason.CONFIG_REJECTED, decodeUtf8(message, 'init error message'));
+    // A message cut at the cap may end inside a character: only a cut message is decoded leniently.
+    const text = message.byteLength === MAX_INIT_MESSAGE_BYTES ? lenientUtf8.decode(message) : decodeUtf8(message, 'init error message');
+    throw new GuestFailure(RefusalReason.CONFIG_REJECTED, text);
   }
 
   /** Calls a callback with `input`; returns a view of the result bytes, valid until the guest runs again. */
