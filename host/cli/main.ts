@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /** `presence-sandbox`: the command-line entry. Errors are one `error:` line on stderr; see exitCodeFor. */
+import { checkCommand } from './check.js';
 import { interestedCommand } from './interested.js';
 import { routeCommand } from './route.js';
 import { serveCommand } from './serve.js';
 import { UsageError, exitCodeFor, parseCommandArgs, type Command } from './usage.js';
 
-const commands: Command[] = [serveCommand, routeCommand, interestedCommand];
+const commands: Command[] = [serveCommand, routeCommand, interestedCommand, checkCommand];
 
 const HELP = `Usage: presence-sandbox <command> [options]
 
