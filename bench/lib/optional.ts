@@ -1,0 +1,20 @@
+/**
+ * The other sandboxes are optionalDependencies: on a machine where a native build failed, npm leaves
+ * them out and the benchmark says so instead of failing. The specifier is a variable so that tsc does
+ * not need their types either; the few calls made are typed in other-sandboxes.ts.
+ */
+export type Loaded<T> = { ok: true; module: T } | { ok: false; reason: string };
+
+export async function loadOptional<T>(name: string): Promise<Loaded<T>> {
+  try {
+    const module = (await import(name)) as { default?: T } & T;
+    return { ok: true, module: (module.default ?? module) as T };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason =
+      e?.code === 'ERR_MODULE_NOT_FOUND'
+        ? `${name} is not installed (an optional dependency; npm skips it when its install or native build fails)`
+        : `${name} failed to load: ${e?.message ?? String(err)}`;
+    return { ok: false, reason };
+  }
+}
