@@ -26,6 +26,12 @@ export class ModulePool {
   private nextId = 1;
   /** Deadlines of running call tasks, by task id, moved when the worker reports a phase. */
   private readonly deadlines = new Map<number, Deadline>();
+  /**
+   * Threads that have started. Fewer than `threads` means a replacement is still booting (after a kill),
+   * and a call may wait for it: such a call starts with a boot allowance and asks its worker to report
+   * when it really starts, so neither the boot nor a slow neighbour's kill is charged to it.
+   */
+  private readyWorkers = 0;
 
   constructor(
     setup: WorkerSetup,
@@ -51,6 +57,9 @@ export class ModulePool {
       if (message.presenceSandboxPhase === 'instantiating') deadline.reset(this.limits.load_timeout_ms, 'instantiation');
       else if (message.presenceSandboxPhase === 'calling') deadline.reset(this.limits.call_timeout_ms, 'call');
     });
+    // Piscina announces a worker once it is ready (the first ones at once) and again when it is gone.
+    this.pool.on('workerCreate', () => this.readyWorkers++);
+    this.pool.on('workerDestroy', () => this.readyWorkers--);
     // A worker that dies between tasks is replaced by Piscina; nothing is waiting on it.
     this.pool.on('error', () => {});
   }
@@ -80,7 +89,7 @@ export class ModulePool {
 
   /** A callback, under the call deadline (the load deadline for instantiating first, when needed). */
   call(task: CallTask): Promise<Outcome<unknown>> {
-    return this.run({ ...task, id: this.nextId++ }, true);
+    return this.run({ ...task, id: this.nextId++, reportStart: this.readyWorkers < this.limits.threads }, true);
   }
 
   close(): Promise<void> {
@@ -91,8 +100,11 @@ export class ModulePool {
     await this.gate.enter();
     const deadline = new Deadline();
     if (movable) this.deadlines.set(task.id, deadline);
-    // The clock starts when a thread is free, not while the task waits at the gate.
-    deadline.reset(movable ? this.limits.call_timeout_ms : this.limits.load_timeout_ms, movable ? 'call' : 'load');
+    // The clock starts when a thread is free, not while the task waits at the gate. A task that may wait
+    // for a booting thread gets the load deadline until its worker reports that the call has started.
+    if (!movable) deadline.reset(this.limits.load_timeout_ms, 'load');
+    else if (task.reportStart) deadline.reset(this.limits.load_timeout_ms + this.limits.call_timeout_ms, 'thread start');
+    else deadline.reset(this.limits.call_timeout_ms, 'call');
     try {
       // Aborting a running task makes Piscina terminate its worker and start a replacement: the only way
       // to stop a guest that never yields.
@@ -110,8 +122,8 @@ export class ModulePool {
   private timeout(during: string): Failure {
     const { call_timeout_ms, load_timeout_ms } = this.limits;
     const message =
-      during === 'instantiation'
-        ? `re-instantiating the module did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms); its worker was terminated and replaced`
+      during === 'instantiation' || during === 'thread start'
+        ? `starting a worker and re-instantiating the module did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms); its worker was terminated and replaced`
         : during === 'load'
           ? `did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms)`
           : `did not finish within ${call_timeout_ms} ms (sandbox.call_timeout_ms); its worker was terminated and replaced`;

@@ -18,7 +18,8 @@ export interface WorkerSetup {
   maxInterestedUsers: number;
 }
 
-export type Task = { id: number } & (
+/** `reportStart`: the worker posts a 'calling' phase message as the task starts (see ModulePool). */
+export type Task = { id: number; reportStart?: boolean } & (
   /** Instantiate and init; `announce` delivers init's send_local_online_presence_to calls (admission only). */
   | { kind: 'load'; announce: boolean }
   /** `batch` is the msgpack batch in a SharedArrayBuffer, encoded once for every module. */

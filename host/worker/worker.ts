@@ -43,6 +43,8 @@ export default function handle(task: Task): Outcome<Value> {
       guest = fresh;
       instantiated = true;
       phase('calling', task.id);
+    } else if (task.reportStart) {
+      phase('calling', task.id);
     }
   } catch (err) {
     return { ok: false, failure: classify(err), logs: [], sends: [], instantiated: true };

@@ -132,6 +132,24 @@ describe('hostile modules at run time: their share is skipped, the good module k
     }
   });
 
+  it('the call after a kill is not charged for the replacement thread\'s start', async () => {
+    const rec = recorder();
+    // A deadline shorter than a worker thread's start: only the boot allowance lets the next call live.
+    const host = await PresenceHost.create(
+      { modules: [{ module: await wat('slow_sometimes') }], sandbox: { ...LIMITS, threads: 1, call_timeout_ms: 30 } },
+      { baseDir: dir, ...rec.options },
+    );
+    try {
+      for (let round = 0; round < 5; round++) {
+        expect(await host.getInterestedUsers('@slowpoke:example.com')).toEqual(new Set());
+        expect(await host.getInterestedUsers('@quick:example.com')).toEqual(new Set());
+      }
+      expect(rec.faults.map((f) => f.code)).toEqual(Array(5).fill('timeout'));
+    } finally {
+      await host.close();
+    }
+  });
+
   it('send_local_online_presence_to and log reach the operator, with the module name', async () => {
     const rec = recorder();
     const host = await PresenceHost.create({ modules: [{ module: await wat('announce') }] }, { baseDir: dir, ...rec.options });
