@@ -37,7 +37,7 @@ export function encodeBatch(states: unknown, packr: Packr, maxStates: number): E
   const seen = new Set<string>();
   states.forEach((state, i) => {
     const tuple = toWire(state, `states[${i}]`);
-    const key = JSON.stringify(tuple);
+    const key = valueKey(tuple);
     if (seen.has(key)) return;
     seen.add(key);
     distinct.push(state as UserPresenceState);
@@ -47,6 +47,16 @@ export function encodeBatch(states: unknown, packr: Packr, maxStates: number): E
   const bytes = new Uint8Array(new SharedArrayBuffer(packed.byteLength));
   bytes.set(packed);
   return { distinct, bytes };
+}
+
+/**
+ * A string equal for equal states and different otherwise, cheaper than JSON.stringify (which was a fifth
+ * of a call's time, bench/README.md). Unambiguous: user IDs and states hold no \0, numbers are integers,
+ * and the one free-form field, status_msg, comes last but one before a fixed one-character flag.
+ */
+function valueKey(s: WireState): string {
+  const status = s[5] === null ? '\u0001' : '\u0002' + s[5];
+  return `${s[0]}\0${s[1]}\0${s[2]}\0${s[3]}\0${s[4]}\0${status}\0${s[6] ? 1 : 0}`;
 }
 
 function toWire(state: unknown, path: string): WireState {
