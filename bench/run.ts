@@ -27,6 +27,7 @@ const QUESTIONS = [
   { name: 'limits-cost' },
   { name: 'where-the-time-goes' },
   { name: 'guest-profile' },
+  { name: 'service-load' },
 ];
 
 const distBench = fileURLToPath(new URL('./', import.meta.url));

@@ -142,6 +142,7 @@ export class PresenceHost {
 
   /** Outcomes in serving order; undefined where nothing ran (no callbacks, or quarantined). */
   private callAll(task: CallTask): Promise<(TimedOutcome | undefined)[]> {
+    // A module skipped at the gate (quarantined meanwhile) resolves undefined, like one never called.
     return Promise.all(this.modules.map((m) => m.call(task)));
   }
 }

@@ -81,23 +81,29 @@ export class ModulePool {
   /** Instantiate and init in a worker, under the load deadline. */
   async load(announce: boolean): Promise<Outcome<unknown>> {
     const ms = this.limits.load_timeout_ms;
-    const outcome = await this.run({ id: this.nextId++, kind: 'load', announce }, false);
+    const outcome = await this.run({ id: this.nextId++, kind: 'load', announce }, false, false);
     if (outcome.ok || outcome.failure.code !== FaultCode.TIMEOUT) return outcome;
     const message = `instantiation and init did not finish within ${ms} ms (sandbox.load_timeout_ms)`;
     return { ...outcome, failure: { code: RefusalReason.LOAD_TIMEOUT, message } };
   }
 
   /** A callback, under the call deadline (the load deadline for instantiating first, when needed). */
-  call(task: CallTask): Promise<Outcome<unknown>> {
-    return this.run({ ...task, id: this.nextId++, reportStart: this.readyWorkers < this.limits.threads }, true);
+  /** Resolves undefined, without running, when `stillWanted` says no once a thread is free. */
+  async call(task: CallTask, stillWanted: () => boolean = () => true): Promise<Outcome<unknown> | undefined> {
+    await this.gate.enter();
+    if (!stillWanted()) {
+      this.gate.leave();
+      return undefined;
+    }
+    return this.run({ ...task, id: this.nextId++, reportStart: this.readyWorkers < this.limits.threads }, true, true);
   }
 
   close(): Promise<void> {
     return this.pool.destroy();
   }
 
-  private async run(task: Task, movable: boolean): Promise<Outcome<unknown>> {
-    await this.gate.enter();
+  private async run(task: Task, movable: boolean, entered: boolean): Promise<Outcome<unknown>> {
+    if (!entered) await this.gate.enter();
     const deadline = new Deadline();
     if (movable) this.deadlines.set(task.id, deadline);
     // The clock starts when a thread is free, not while the task waits at the gate. A task that may wait

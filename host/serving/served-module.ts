@@ -35,10 +35,13 @@ export class ServedModule {
   }
 
   /** Run a call; undefined when nothing runs (no callbacks, or quarantined). Pass the outcome to settle(). */
-  call(task: CallTask): Promise<TimedOutcome> | undefined {
-    if (!this.admitted.hasCallbacks || !this.health.mayRun()) return undefined;
+  call(task: CallTask): Promise<TimedOutcome | undefined> | undefined {
+    if (!this.admitted.hasCallbacks || !this.health.mayRun(task.kind)) return undefined;
     const start = performance.now();
-    return this.admitted.pool.call(task).then((outcome) => ({ outcome, durationMs: performance.now() - start }));
+    // Asked again when a thread frees up: calls queued behind a module's timeouts are skipped, not run,
+    // once those timeouts have put the callback in quarantine.
+    const stillWanted = () => this.health.mayRun(task.kind);
+    return this.admitted.pool.call(task, stillWanted).then((outcome) => outcome && { outcome, durationMs: performance.now() - start });
   }
 
   close(): Promise<void> {
@@ -66,7 +69,7 @@ export class ServedModule {
       this.options.log({
         level: 'error',
         module: this.label,
-        message: `quarantined for ${quarantine} ms after repeated faults: its share of every call is skipped until then`,
+        message: `${callback} quarantined for ${quarantine} ms after repeated faults: its share of every such call is skipped until then`,
       });
     }
     return { ok: false };

@@ -183,6 +183,9 @@ describe('quarantine', () => {
       for (let i = 0; i < 3; i++) expectGoodRouting(await host.getUsersForStates(BATCH));
       expect(rec.faults).toHaveLength(3);
       expect(host.stats().modules[1]!.skipped).toBe(3);
+      // Quarantine is per callback: the module's interested_users, which works, still runs.
+      await host.getInterestedUsers('@someone:example.com');
+      expect(host.stats().modules[1]!.calls.interested_users).toBe(1);
       expect(rec.logs.some((l) => l.level === 'error' && l.message.includes('quarantined for 300 ms'))).toBe(true);
       // Back by itself after the period; one more fault on probation quarantines it for twice as long.
       await new Promise((r) => setTimeout(r, 350));
