@@ -18,7 +18,8 @@ import { readFileSync } from 'node:fs';
 import { Packr } from 'msgpackr';
 import { bundledModulePath } from '../host/admission/resolve.js';
 import type { UserPresenceState } from '../host/index.js';
-import { encodeBatch } from '../host/routing/batch.js';
+import { encodeBatch, valueKey } from '../host/routing/batch.js';
+import type { WireState } from '../host/protocol/abi.js';
 import { mergeInterest, mergeRouting } from '../host/routing/merge.js';
 import { DEFAULT_LIMITS } from '../host/config/schema.js';
 import { ModulePool } from '../host/pool/module-pool.js';
@@ -88,9 +89,9 @@ main(async () => {
       const encoded = encodeBatch(states, packr, MAX);
       stage('encode: all (host/routing/batch.ts)', usSync(() => encodeBatch(states, packr, MAX), opts));
       step('dedup key');
-      stage('  of which dedup key (JSON.stringify + Set)', usSync(() => {
+      stage('  of which dedup key (valueKey + Set)', usSync(() => {
         const seen = new Set<string>();
-        for (const s of states) seen.add(JSON.stringify(toTuple(s)));
+        for (const s of states) seen.add(valueKey(toTuple(s) as WireState));
         return seen;
       }, opts));
       step('pack');

@@ -54,7 +54,7 @@ export function encodeBatch(states: unknown, packr: Packr, maxStates: number): E
  * of a call's time, bench/README.md). Unambiguous: user IDs and states hold no \0, numbers are integers,
  * and the one free-form field, status_msg, comes last but one before a fixed one-character flag.
  */
-function valueKey(s: WireState): string {
+export function valueKey(s: WireState): string {
   const status = s[5] === null ? '\u0001' : '\u0002' + s[5];
   return `${s[0]}\0${s[1]}\0${s[2]}\0${s[3]}\0${s[4]}\0${status}\0${s[6] ? 1 : 0}`;
 }
