@@ -8,6 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { SandboxOptions } from '../host/index.js';
+import { LIMIT_MAX } from '../host/config/parse.js';
 import { makeBatch } from './lib/batches.js';
 import { closedLoop, median } from './lib/measure.js';
 import { Reporter, main, options } from './lib/question.js';
@@ -16,17 +17,8 @@ import { SANDBOX, hostFor } from './lib/systems.js';
 const QUESTION = 'limits-cost';
 const BATCH = 1000;
 
-const LOOSE: SandboxOptions = {
-  call_timeout_ms: 600_000,
-  load_timeout_ms: 600_000,
-  max_module_bytes: 1024 * 1024 * 1024,
-  max_output_bytes: 1024 * 1024 * 1024,
-  max_batch_states: 10_000_000,
-  max_memory_bytes: 4 * 1024 * 1024 * 1024,
-  max_heap_mb: 64 * 1024,
-  max_destinations: 10_000_000,
-  max_interested_users: 10_000_000,
-};
+// The largest value the config accepts for every limit (threads are set per variant below).
+const { threads: _threads, ...LOOSE }: SandboxOptions = LIMIT_MAX;
 
 main(async () => {
   const opts = options();

@@ -18,7 +18,7 @@ const PRESENCE_KEYS = ['presence_router', 'routing_module'] as const;
 const ENTRY_KEYS = ['module', 'config', 'sandbox'] as const;
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof SandboxLimits)[];
 /** Upper bounds that keep a typo from asking for something absurd (a week-long deadline, 10 000 threads). */
-const LIMIT_MAX: SandboxLimits = {
+export const LIMIT_MAX: SandboxLimits = {
   threads: 64,
   call_timeout_ms: 600_000,
   load_timeout_ms: 600_000,

@@ -3,35 +3,18 @@
  * modules pass (with the seed's precision warning); the inconsistent fixtures fail with a minimal
  * counterexample that the printed seed replays exactly; usage and load errors exit 2.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAsFixture } from '../helpers/as.js';
+import { root, runCli, type Run } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const main = join(root, 'dist/host/cli/main.js');
 const bundledConfig = join(root, 'modules/presence-sandbox.yaml');
 const TEAM = '{ watcher: "@watcher:example.com", team: ["@alice:example.com", "@bob:example.com", "@carol:example.org", "@bea:example.com"] }';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function check(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, 'check', ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(['check', ...args]);
 }
 
 /** The failure block of a report: everything from `FAIL` up to the summary line. */

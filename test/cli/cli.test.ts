@@ -2,37 +2,17 @@
  * The CLI as an operator runs it: a real process, real config files, real modules. Answers match the
  * independent implementation of the seeds; every refusal ends with exit 2 and one `error:` line.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeWatFixture } from '../helpers/wat.js';
+import { runCli, root } from '../helpers/cli.js';
 import { canonical, customRouter, exampleRouter, synapse, type State } from '../reference/synapse-seeds.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const main = join(root, 'dist/host/cli/main.js');
 const bundledConfig = join(root, 'modules/presence-sandbox.yaml');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], stdin?: string, command = process.execPath, prefix = [main]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const cli = runCli;
 
 const st = (user_id: string, extra: Partial<State> = {}): State => ({
   user_id,
