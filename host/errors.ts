@@ -50,8 +50,6 @@ export const FaultCode = {
   BAD_OUTPUT: 'bad_output',
   OUTPUT_TOO_LARGE: 'output_too_large',
   WORKER_CRASH: 'worker_crash',
-  /** The module is quarantined after repeated faults: its share was skipped without running it. */
-  QUARANTINED: 'quarantined',
 } as const;
 export type FaultCode = (typeof FaultCode)[keyof typeof FaultCode];
 
