@@ -47,11 +47,9 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxInterestedUsers: limits.max_interested_users,
   };
   const pool = new ModulePool(setup, limits);
-  // One load announces (delivers init's sends); the others warm the remaining threads so that first calls
-  // do not pay for instantiation. Piscina may hand two loads to one thread; that is harmless.
-  const warmups = Array.from({ length: limits.threads - 1 }, () => pool.load(false));
+  // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them
+  // and delivers init's send_local_online_presence_to calls, once.
   const outcome = await pool.load(true);
-  await Promise.all(warmups);
   if (!outcome.ok) {
     await pool.close();
     throw refusal(spec.label, outcome.failure.code, outcome.failure.message);

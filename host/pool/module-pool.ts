@@ -27,8 +27,8 @@ export class ModulePool {
   /** Deadlines of running call tasks, by task id, moved when the worker reports a phase. */
   private readonly deadlines = new Map<number, Deadline>();
   /**
-   * Threads that have started. Fewer than `threads` means a replacement is still booting (after a kill),
-   * and a call may wait for it: such a call starts with a boot allowance and asks its worker to report
+   * Threads that have started. Fewer than `threads + 1` means a replacement is still booting (after a
+   * kill), and a call may wait for it: such a call starts with a boot allowance and asks its worker to report
    * when it really starts, so neither the boot nor a slow neighbour's kill is charged to it.
    */
   private readyWorkers = 0;
@@ -41,8 +41,11 @@ export class ModulePool {
     this.pool = new Piscina({
       filename: workerFile,
       workerData: setup,
-      minThreads: limits.threads,
-      maxThreads: limits.threads,
+      // One spare thread beyond the `threads` that may run at once (the gate's size): after a deadline
+      // kills a thread, the next call runs on the spare, already instantiated, instead of waiting some
+      // 35 ms for a new thread to start (bench/README.md, recovery). It costs one idle thread's memory.
+      minThreads: limits.threads + 1,
+      maxThreads: limits.threads + 1,
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
       // The JS heap of the thread (decoded results, the module's imports); linear memory is capped in the
@@ -95,7 +98,7 @@ export class ModulePool {
       this.gate.leave();
       return undefined;
     }
-    return this.run({ ...task, id: this.nextId++, reportStart: this.readyWorkers < this.limits.threads }, true, true);
+    return this.run({ ...task, id: this.nextId++, reportStart: this.readyWorkers <= this.limits.threads }, true, true);
   }
 
   close(): Promise<void> {

@@ -7,6 +7,8 @@
 import type { Task } from '../protocol/envelopes.js';
 
 const worker = import('./worker.js');
+// Once loaded, instantiate the module while the thread is idle (see warm() in worker.ts).
+void worker.then((loaded) => setImmediate(loaded.warm));
 
 module.exports = async function handle(task: Task): Promise<unknown> {
   return (await worker).default(task);

@@ -33,6 +33,22 @@ let guest: Guest | undefined;
 
 type Value = LoadResult | RoutingResult | InterestResult;
 
+/**
+ * Instantiate ahead of need: when the thread starts and after a fault, so that the next call (often the
+ * first after a kill) finds an instance ready. A failure here is left for the next task, which
+ * instantiates again and reports it with its code.
+ */
+export function warm(): void {
+  if (guest !== undefined) return;
+  try {
+    const fresh = new Guest(setup.module, setup.maxOutputBytes);
+    fresh.runInit(setup.config);
+    guest = fresh;
+  } catch {
+    guest = undefined;
+  }
+}
+
 export default function handle(task: Task): Outcome<Value> {
   let instantiated = false;
   try {
@@ -52,7 +68,8 @@ export default function handle(task: Task): Outcome<Value> {
   const current = guest;
   // init's sends are delivered once, by the admission load; re-inits of later instances stay silent.
   const initSends = task.kind === 'load' && task.announce ? current.record.sends : [];
-  const initLogs = instantiated ? current.record.logs : [];
+  // init's logs: from this task's instantiation, or from warm() before the admission load.
+  const initLogs = instantiated || task.kind === 'load' ? current.record.logs : [];
   current.record = { logs: [], sends: [] };
   try {
     const value = run(current, task);
@@ -60,6 +77,7 @@ export default function handle(task: Task): Outcome<Value> {
     return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], instantiated };
   } catch (err) {
     guest = undefined;
+    setImmediate(warm);
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
     const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : classify(err);
     return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], instantiated };
