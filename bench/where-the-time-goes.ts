@@ -57,7 +57,7 @@ async function poolFor(module: string, config: unknown): Promise<ModulePool> {
     maxInterestedUsers: DEFAULT_LIMITS.max_interested_users,
   };
   const pool = new ModulePool(setup, { ...DEFAULT_LIMITS, threads: 1 });
-  await pool.load(false);
+  await pool.load();
   return pool;
 }
 

@@ -49,7 +49,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them
   // and delivers init's send_local_online_presence_to calls, once.
-  const outcome = await pool.load(true);
+  const outcome = await pool.load();
   if (!outcome.ok) {
     await pool.close();
     throw refusal(spec.label, outcome.failure.code, outcome.failure.message);

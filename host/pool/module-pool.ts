@@ -82,9 +82,9 @@ export class ModulePool {
   }
 
   /** Instantiate and init in a worker, under the load deadline. */
-  async load(announce: boolean): Promise<Outcome<unknown>> {
+  async load(): Promise<Outcome<unknown>> {
     const ms = this.limits.load_timeout_ms;
-    const outcome = await this.run({ id: this.nextId++, kind: 'load', announce }, false, false);
+    const outcome = await this.run({ id: this.nextId++, kind: 'load' }, false, false);
     if (outcome.ok || outcome.failure.code !== FaultCode.TIMEOUT) return outcome;
     const message = `instantiation and init did not finish within ${ms} ms (sandbox.load_timeout_ms)`;
     return { ...outcome, failure: { code: RefusalReason.LOAD_TIMEOUT, message } };
@@ -120,7 +120,7 @@ export class ModulePool {
       return await this.pool.run(task, { signal: deadline.signal });
     } catch (err) {
       const failure = deadline.expiredDuring ? this.timeout(deadline.expiredDuring) : workerDeath(err);
-      return { ok: false, failure, logs: [], sends: [], instantiated: false };
+      return { ok: false, failure, logs: [], sends: [] };
     } finally {
       deadline.clear();
       this.deadlines.delete(task.id);

@@ -20,8 +20,8 @@ export interface WorkerSetup {
 
 /** `reportStart`: the worker posts a 'calling' phase message as the task starts (see ModulePool). */
 export type Task = { id: number; reportStart?: boolean } & (
-  /** Instantiate and init; `announce` delivers init's send_local_online_presence_to calls (admission only). */
-  | { kind: 'load'; announce: boolean }
+  /** Admission's check of one thread's instance; it delivers init's send_local_online_presence_to calls. */
+  | { kind: 'load' }
   /** `batch` is the msgpack batch in a SharedArrayBuffer, encoded once for every module. */
   | { kind: 'users_for_states'; batch: Uint8Array; count: number }
   | { kind: 'interested_users'; userId: string }
@@ -71,6 +71,4 @@ export type Outcome<T> = {
   logs: GuestLog[];
   /** send_local_online_presence_to calls to deliver, each a list of user IDs. */
   sends: string[][];
-  /** True when this task had to instantiate the module first (a fresh worker or after a fault). */
-  instantiated: boolean;
 } & ({ ok: true; value: T } | { ok: false; failure: Failure });

@@ -26,7 +26,7 @@ export class ServedModule {
   ) {
     this.label = admitted.spec.label;
     this.health = new ModuleHealth(this.label, admitted.spec.limits);
-    this.deliver({ ok: true, value: null, logs: admitted.logs, sends: admitted.sends, instantiated: true });
+    this.deliver({ ok: true, value: null, logs: admitted.logs, sends: admitted.sends });
   }
 
   get stats(): ModuleStats & { queued: number; running: number; threads: number } {

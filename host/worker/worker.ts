@@ -1,5 +1,5 @@
 /**
- * What runs inside a pool's worker thread: one module, instantiated lazily by the first task.
+ * What runs inside a pool's worker thread: one module, instantiated as the thread starts (warm()) or, failing that, by the next task.
  *
  * State and recovery: the thread holds one `Guest` (instance, memory, the module's own heap). After a
  * fault the instance is dropped, because a trap can stop the guest halfway through updating its own heap
@@ -63,24 +63,24 @@ export default function handle(task: Task): Outcome<Value> {
       phase('calling', task.id);
     }
   } catch (err) {
-    return { ok: false, failure: classify(err), logs: [], sends: [], instantiated: true };
+    return { ok: false, failure: classify(err), logs: [], sends: [] };
   }
   const current = guest;
   // init's sends are delivered once, by the admission load; re-inits of later instances stay silent.
-  const initSends = task.kind === 'load' && task.announce ? current.record.sends : [];
+  const initSends = task.kind === 'load' ? current.record.sends : [];
   // init's logs: from this task's instantiation, or from warm() before the admission load.
   const initLogs = instantiated || task.kind === 'load' ? current.record.logs : [];
   current.record = { logs: [], sends: [] };
   try {
     const value = run(current, task);
     const { logs, sends } = current.record;
-    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], instantiated };
+    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends] };
   } catch (err) {
     guest = undefined;
     setImmediate(warm);
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
     const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : classify(err);
-    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], instantiated };
+    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [] };
   }
 }
 
