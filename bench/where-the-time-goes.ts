@@ -18,7 +18,8 @@ import { readFileSync } from 'node:fs';
 import { Packr } from 'msgpackr';
 import { bundledModulePath } from '../host/admission/resolve.js';
 import type { UserPresenceState } from '../host/index.js';
-import { encodeBatch, valueKey } from '../host/routing/batch.js';
+import { encodeBatch } from '../host/routing/batch.js';
+import { DistinctStates } from '../host/routing/distinct.js';
 import type { WireState } from '../host/protocol/abi.js';
 import { mergeInterest, mergeRouting } from '../host/routing/merge.js';
 import { DEFAULT_LIMITS } from '../host/config/schema.js';
@@ -88,14 +89,14 @@ main(async () => {
       step('encode');
       const encoded = encodeBatch(states, packr, MAX);
       stage('encode: all (host/routing/batch.ts)', usSync(() => encodeBatch(states, packr, MAX), opts));
-      step('dedup key');
-      stage('  of which dedup key (valueKey + Set)', usSync(() => {
-        const seen = new Set<string>();
-        for (const s of states) seen.add(valueKey(toTuple(s) as WireState));
+      step('dedup');
+      const tuples = states.map(toTuple);
+      stage('  of which dedup (DistinctStates)', usSync(() => {
+        const seen = new DistinctStates();
+        for (const t of tuples) seen.add(t as WireState);
         return seen;
       }, opts));
       step('pack');
-      const tuples = states.map(toTuple);
       stage('  of which msgpack pack', usSync(() => packr.pack(tuples), opts));
       step('copy to SharedArrayBuffer');
       const packed = packr.pack(tuples);
