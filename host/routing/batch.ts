@@ -23,6 +23,8 @@ const FIELDS = [
   'currently_active',
 ] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELDS);
+// With the u flag a surrogate pair is one code point, so only a lone surrogate matches.
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 export interface EncodedBatch {
   /** The caller's objects, one per distinct state, in first-seen order: wire index i is distinct[i]. */
@@ -70,6 +72,11 @@ function toWire(state: unknown, i: number): WireState {
   if (!isTimestamp(last_user_sync_ts)) throw timestampError(i, 'last_user_sync_ts', last_user_sync_ts);
   if (status_msg !== null && typeof status_msg !== 'string') {
     throw fieldError(i, 'status_msg', `expected a string or null (got ${describe(status_msg)})`);
+  }
+  // A lone surrogate (valid in JSON as "\ud83d") has no UTF-8 form: msgpack would carry bytes that every
+  // module's strict reader refuses, faulting them all on the caller's input.
+  if (status_msg !== null && LONE_SURROGATE.test(status_msg)) {
+    throw fieldError(i, 'status_msg', 'expected Unicode text (it holds a lone UTF-16 surrogate)');
   }
   if (typeof currently_active !== 'boolean') {
     throw fieldError(i, 'currently_active', `expected true or false (got ${describe(currently_active)})`);

@@ -85,6 +85,7 @@ describe('one good hand-written module', () => {
       ['a timestamp past 2^53', [state('@a:b.c', { last_active_ts: 2 ** 53 + 2 })], 'states[0].last_active_ts: expected integer milliseconds'],
       ['a fractional timestamp', [state('@a:b.c', { last_user_sync_ts: 1.5 })], 'states[0].last_user_sync_ts'],
       ['a status_msg that is not a string', [state('@a:b.c', { status_msg: 7 as never })], 'states[0].status_msg: expected a string or null'],
+      ['a status_msg with a lone surrogate', [state('@a:b.c'), state('@b:b.c', { status_msg: '\udc00 ok' })], 'states[1].status_msg: expected Unicode text'],
       ['an unknown field', [{ ...state('@a:b.c'), state_key: '@a:b.c' }], 'states[0].state_key: unknown field'],
     ];
     for (const [name, input, message] of cases) {

@@ -84,6 +84,8 @@ describe('the bundled config over HTTP', () => {
       ['a state without user_id', { states: [{ ...st('@a:b.c'), user_id: undefined }] }, 'states[0].user_id: expected a Matrix user ID'],
       ['an unknown state', { states: [st('@a:b.c'), st('@b:b.c', { state: 'away' as never })] }, 'states[1].state: expected one of'],
       ['a user ID that is not one', { states: [st('bob')] }, 'states[0].user_id: expected a Matrix user ID'],
+      // JSON.stringify writes the lone surrogate as the escape "\ud83d", as a homeserver's JSON would.
+      ['a status_msg with a lone surrogate', { states: [st('@a:b.c', { status_msg: 'hi \ud83d' })] }, 'states[0].status_msg: expected Unicode text'],
     ];
     for (const [name, body, message] of cases) {
       it(name, async () => {
