@@ -27,6 +27,7 @@ export const LIMIT_MAX: SandboxLimits = {
   max_batch_states: 10_000_000,
   max_memory_bytes: 4 * 1024 * 1024 * 1024,
   max_heap_mb: 64 * 1024,
+  max_stack_mb: 64,
   max_destinations: 10_000_000,
   max_interested_users: 10_000_000,
   quarantine_after_faults: 1_000_000,

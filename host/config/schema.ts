@@ -22,6 +22,11 @@ export interface SandboxOptions {
   max_memory_bytes?: number;
   /** Cap on each worker thread's JavaScript heap, in MiB (the thread is replaced when it runs out). */
   max_heap_mb?: number;
+  /**
+   * Stack of each worker thread, in MiB: how deep a guest may recurse before it traps with
+   * stack_overflow (Wasm frames live on the thread's native stack).
+   */
+  max_stack_mb?: number;
   /** Most destinations one users_for_states answer may name. */
   max_destinations?: number;
   /** Most user IDs one interested_users answer may hold. */
@@ -71,6 +76,7 @@ export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
   max_batch_states: 200_000,
   max_memory_bytes: 128 * 1024 * 1024,
   max_heap_mb: 256,
+  max_stack_mb: 4,
   max_destinations: 100_000,
   max_interested_users: 100_000,
   quarantine_after_faults: 5,

@@ -50,7 +50,9 @@ export class ModulePool {
       concurrentTasksPerWorker: 1,
       // The JS heap of the thread (decoded results, the module's imports); linear memory is capped in the
       // module itself (admission/memory-cap.ts). Running out ends the thread, reported as memory_limit.
-      resourceLimits: { maxOldGenerationSizeMb: limits.max_heap_mb },
+      // The stack bounds the guest's recursion: V8 traps it with a RangeError, reported as stack_overflow,
+      // and the thread lives on.
+      resourceLimits: { maxOldGenerationSizeMb: limits.max_heap_mb, stackSizeMb: limits.max_stack_mb },
     });
     // A call that lands on a thread without an instance (a replacement after a kill, or after a fault)
     // must first instantiate and init: that part gets the load deadline, the callback the call deadline.

@@ -135,7 +135,7 @@ describe('errors: exit 2 and one error line naming the module and the reason', (
   });
 
   it('--help on every command', async () => {
-    for (const args of [['--help'], ['route', '--help'], ['interested', '--help']]) {
+    for (const args of [['--help'], ['route', '--help'], ['interested', '--help'], ['check', '--help'], ['serve', '--help']]) {
       const run = await cli(args);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^Usage: presence-sandbox/);

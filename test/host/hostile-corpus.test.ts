@@ -150,6 +150,21 @@ describe('hostile modules at run time: their share is skipped, the good module k
     }
   });
 
+  it('the stack is the host\'s limit: the same recursion traps at max_stack_mb 1 and returns at 32', async () => {
+    const rec = recorder();
+    const module = await wat('bounded_recursion');
+    const host = await PresenceHost.create(
+      { modules: [{ module, sandbox: { max_stack_mb: 1 } }, { module, sandbox: { max_stack_mb: 32 } }], sandbox: LIMITS },
+      { baseDir: dir, ...rec.options },
+    );
+    try {
+      expect(await host.getUsersForStates(BATCH)).toEqual(new Map());
+      expect(rec.faults.map((f) => [f.module.slice(0, 10), f.code])).toEqual([['modules[0]', 'stack_overflow']]);
+    } finally {
+      await host.close();
+    }
+  });
+
   it('send_local_online_presence_to and log reach the operator, with the module name', async () => {
     const rec = recorder();
     const host = await PresenceHost.create({ modules: [{ module: await wat('announce') }] }, { baseDir: dir, ...rec.options });
