@@ -39,6 +39,7 @@ export const E_CFG_NOT_SERVER_NAME = " is not a valid server name";
 
 // Contract breaches by the host (trap) or by the module's own code (trap, with the module at fault).
 export const E_NO_ROUTER = "no router registered: call registerRouter(...) at the top level of the module";
+export const E_BAD_INPUT = "callback input is not the buffer presence_alloc returned last";
 export const E_NOT_INITIALISED = "callback before a successful presence_init";
 export const E_BAD_BATCH = "presence_users_for_states: malformed batch: ";
 export const E_STATE_ARITY = "expected a state array of 7 elements";

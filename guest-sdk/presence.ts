@@ -24,6 +24,15 @@ export const PRESENCE_ALL_USERS = "ALL";
  * was given.
  */
 export class UserPresenceState {
+  // A state from a batch holds its status_msg as UTF-8 bytes in the call's input, already validated, and
+  // decodes them on the first read of statusMsg: most routers never read it. The reference keeps the
+  // input alive for as long as the state is (input buffers are GC-managed, exports.ts), and is dropped
+  // once decoded. Set only by the batch decoder (wire.ts), through a subclass.
+  protected msgInput: ArrayBuffer | null = null;
+  protected msgAt: u32 = 0;
+  protected msgLength: u32 = 0;
+  private msg: string | null;
+
   constructor(
     readonly userId: string,
     readonly state: string,
@@ -31,9 +40,21 @@ export class UserPresenceState {
     readonly lastActiveTs: i64,
     readonly lastFederationUpdateTs: i64,
     readonly lastUserSyncTs: i64,
-    readonly statusMsg: string | null,
+    statusMsg: string | null,
     readonly currentlyActive: bool,
     /** Position in the batch; -1 for a state the module built itself, which cannot be routed. */
     readonly index: i32 = -1,
-  ) {}
+  ) {
+    this.msg = statusMsg;
+  }
+
+  /** The status message, or null if there is none. */
+  get statusMsg(): string | null {
+    const input = this.msgInput;
+    if (input !== null) {
+      this.msg = String.UTF8.decodeUnsafe(changetype<usize>(input) + this.msgAt, this.msgLength);
+      this.msgInput = null;
+    }
+    return this.msg;
+  }
 }

@@ -39,3 +39,16 @@ export function decodeUtf8(ptr: usize, len: usize): string | null {
   if (utf8ValidPrefix(ptr, len) != len) return null;
   return String.UTF8.decodeUnsafe(ptr, len);
 }
+
+/**
+ * True if the `len` bytes at `ptr` spell `ascii`, compared in place. `ascii` must be ASCII: each byte is
+ * compared with one UTF-16 code unit.
+ */
+export function asciiEquals(ptr: usize, len: usize, ascii: string): bool {
+  if (len != <usize>ascii.length) return false;
+  const s = changetype<usize>(ascii);
+  for (let i: usize = 0; i < len; i++) {
+    if (<u32>load<u8>(ptr + i) != <u32>load<u16>(s + (i << 1))) return false;
+  }
+  return true;
+}

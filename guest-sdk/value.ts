@@ -62,7 +62,7 @@ export function decodeValue(r: Reader, depth: i32 = 0): Value {
       }
       break;
     }
-    default: r.skip(); // bin, ext, and Invalid (which records the error)
+    default: r.skipValue(); // bin, ext, and Invalid (which records the error)
   }
   return v;
 }

@@ -4,9 +4,10 @@
 import { Reader } from "./msgpack/reader";
 import { Writer } from "./msgpack/writer";
 import { Kind } from "./msgpack/format";
-import { PRESENCE_ALL_USERS, UserPresenceState, isPresenceState } from "./presence";
+import { PRESENCE_ALL_USERS, PresenceState, UserPresenceState } from "./presence";
 import { InterestedUsers, Routing } from "./router";
 import { userIdError } from "./userid";
+import { asciiEquals } from "./utf8";
 import {
   E_BAD_BATCH, E_BAD_DEST, E_BAD_INTERESTED, E_STATE_ARITY, E_STATE_MSG, E_STATE_TS, E_STATE_USER, E_STATE_VALUE,
 } from "./errors";
@@ -14,11 +15,29 @@ import {
 const STATE_FIELDS: u32 = 7;
 const MAX_TS: i64 = 9007199254740992; // 2^53
 
-/** Decodes a batch (an array of 7-element state arrays); traps with the byte offset if it is malformed. */
-export function decodeBatch(ptr: usize, len: usize): UserPresenceState[] {
-  const r = new Reader(ptr, len);
+/** A state from a batch: its status_msg stays validated UTF-8 in the batch's input until first read. */
+class BatchState extends UserPresenceState {
+  constructor(
+    userId: string, state: string, lastActiveTs: i64, lastFederationUpdateTs: i64, lastUserSyncTs: i64,
+    msgInput: ArrayBuffer | null, msgAt: u32, msgLength: u32, currentlyActive: bool, index: i32,
+  ) {
+    super(userId, state, lastActiveTs, lastFederationUpdateTs, lastUserSyncTs, null, currentlyActive, index);
+    this.msgInput = msgInput;
+    this.msgAt = msgAt;
+    this.msgLength = msgLength;
+  }
+}
+
+/**
+ * Decodes a batch (an array of 7-element state arrays) from the first `len` bytes of `input`; traps with
+ * the byte offset if it is malformed. The states may keep a reference to `input` (their status_msg bytes).
+ */
+export function decodeBatch(input: ArrayBuffer, len: usize): UserPresenceState[] {
+  const base = changetype<usize>(input);
+  const r = new Reader(base, len);
   const n = r.readArrayHeader();
-  const states = new Array<UserPresenceState>(0);
+  // The reader refuses a count the input cannot hold, so n is at most len: sized once, not grown by push.
+  const states = new Array<UserPresenceState>(<i32>n);
   for (let i: u32 = 0; i < n && r.ok; i++) {
     let at = r.offset;
     if (r.readArrayHeader() != STATE_FIELDS && r.ok) r.fail(E_STATE_ARITY, at);
@@ -28,24 +47,44 @@ export function decodeBatch(ptr: usize, len: usize): UserPresenceState[] {
     // shape here still traps on a misread batch without paying for the grammar twice (it was a fifth of
     // the example router's time in the guest, bench/README.md).
     if (r.ok && (userId.length < 4 || userId.charCodeAt(0) != 0x40)) r.fail(E_STATE_USER, at);
-    at = r.offset;
-    const state = r.readString();
-    if (r.ok && !isPresenceState(state)) r.fail(E_STATE_VALUE, at);
+    const state = readState(r);
     const lastActive = readTs(r);
     const lastFederationUpdate = readTs(r);
     const lastUserSync = readTs(r);
-    let statusMsg: string | null = null;
-    if (r.isNil()) r.readNil();
-    else if (r.peekKind() == Kind.Str) statusMsg = r.readString();
+    let msgInput: ArrayBuffer | null = null;
+    let msgAt: u32 = 0;
+    let msgLength: u32 = 0;
+    const msgKind = r.peekKind();
+    if (msgKind == Kind.Str) {
+      msgLength = <u32>r.readStrBytes(); // validated now, decoded on first read
+      msgInput = input;
+      msgAt = <u32>(r.strStart - base);
+    } else if (msgKind == Kind.Nil || r.peekByte() < 0) r.readNil(); // at the end, fails as truncated
     else r.fail(E_STATE_MSG, r.offset);
     const currentlyActive = r.readBool();
-    states.push(new UserPresenceState(
-      userId, state, lastActive, lastFederationUpdate, lastUserSync, statusMsg, currentlyActive, <i32>i,
+    if (!r.ok) break;
+    unchecked(states[i] = new BatchState(
+      userId, state, lastActive, lastFederationUpdate, lastUserSync, msgInput, msgAt, msgLength, currentlyActive, <i32>i,
     ));
   }
   r.finish();
   if (!r.ok) throw new Error(E_BAD_BATCH + r.error!);
   return states;
+}
+
+// The state's str as the PresenceState constant it spells, compared in place so that no string is built;
+// anything else fails as reading it as a string would (not a str, truncated, bad UTF-8), or as unknown.
+function readState(r: Reader): string {
+  const at = r.offset;
+  const len = r.readStrBytes(false);
+  if (!r.ok) return "";
+  const p = r.strStart;
+  if (asciiEquals(p, len, PresenceState.ONLINE)) return PresenceState.ONLINE;
+  if (asciiEquals(p, len, PresenceState.OFFLINE)) return PresenceState.OFFLINE;
+  if (asciiEquals(p, len, PresenceState.UNAVAILABLE)) return PresenceState.UNAVAILABLE;
+  if (asciiEquals(p, len, PresenceState.BUSY)) return PresenceState.BUSY;
+  if (r.checkUtf8(p, len)) r.fail(E_STATE_VALUE, at);
+  return "";
 }
 
 function readTs(r: Reader): i64 {

@@ -3,6 +3,9 @@
 // AssemblyScript has no exceptions, so errors are values: the first error is recorded with its byte
 // offset, every later read returns a zero value without moving, and callers check `ok` (or `error`)
 // when it suits them, typically once per value or once at the end.
+//
+// Every read checks for an earlier error, so that check is the bool `failed`, not `error === null`:
+// AssemblyScript compiles `===` on strings to a String.__eq call, which was 16 % of a batch decode.
 
 import * as F from "./format";
 import { Kind, kindOf } from "./format";
@@ -12,7 +15,7 @@ import {
 } from "../errors";
 import { utf8ValidPrefix } from "../utf8";
 
-/** How deep `skip` (and decoders built on the reader) may nest, so hostile input cannot exhaust the stack. */
+/** How deep `skipValue` (and decoders built on the reader) may nest, so hostile input cannot exhaust the stack. */
 export const MAX_DEPTH: i32 = 64;
 
 // 2^63 as a float: floats in [-2^63, 2^63) convert to i64 exactly when they are integral.
@@ -26,6 +29,9 @@ export class Reader {
   error: string | null = null;
   /** Byte offset of the first error from the start of the input, or -1. */
   errorOffset: i32 = -1;
+  private failed: bool = false;
+  /** Address of the bytes of the str readStrBytes read last, or 0. */
+  strStart: usize = 0;
 
   constructor(ptr: usize, len: usize) {
     this.start = ptr;
@@ -33,14 +39,17 @@ export class Reader {
     this.pos = ptr;
   }
 
-  get ok(): bool { return this.error === null; }
+  // @ts-ignore: decorator
+  @inline get ok(): bool { return !this.failed; }
 
   /** Offset of the next byte to read, from the start of the input. */
-  get offset(): i32 { return <i32>(this.pos - this.start); }
+  // @ts-ignore: decorator
+  @inline get offset(): i32 { return <i32>(this.pos - this.start); }
 
   /** Records `message` at `offset` unless an error is already recorded, and stops all reading. */
   fail(message: string, offset: i32): void {
-    if (this.error !== null) return;
+    if (this.failed) return;
+    this.failed = true;
     this.error = message + " at byte " + offset.toString();
     this.errorOffset = offset;
     this.pos = this.end;
@@ -48,13 +57,13 @@ export class Reader {
 
   /** The kind of the next value, without consuming it (Invalid at the end of input or after an error). */
   peekKind(): Kind {
-    if (this.error !== null || this.pos >= this.end) return Kind.Invalid;
+    if (this.failed || this.pos >= this.end) return Kind.Invalid;
     return kindOf(load<u8>(this.pos));
   }
 
   /** The next type byte (not consumed), or -1 at the end of input or after an error. */
   peekByte(): i32 {
-    if (this.error !== null || this.pos >= this.end) return -1;
+    if (this.failed || this.pos >= this.end) return -1;
     return <i32>load<u8>(this.pos);
   }
 
@@ -63,7 +72,7 @@ export class Reader {
 
   /** Fails unless every byte has been read: the input must be exactly one value. */
   finish(): void {
-    if (this.error === null && this.pos != this.end) this.fail(E_TRAILING, this.offset);
+    if (!this.failed && this.pos != this.end) this.fail(E_TRAILING, this.offset);
   }
 
   readNil(): void {
@@ -90,10 +99,15 @@ export class Reader {
     const b = load<u8>(this.pos);
     if (b <= 0x7f) { this.pos++; return <i64>b; }
     if (b >= F.NEG_FIXINT) { this.pos++; return <i64><i8>b; }
-    if (b == F.FLOAT32 || b == F.FLOAT64) {
-      const f = this.readFloat();
-      if (this.error !== null) return 0;
+    if (b == F.FLOAT64 || b == F.FLOAT32) {
+      // Read here rather than through readFloat: timestamps arrive as float64 (see above), three a state.
+      const size: usize = b == F.FLOAT64 ? 9 : 5;
+      if (!this.need(size)) return 0;
+      const f = b == F.FLOAT64
+        ? reinterpret<f64>(bswap<u64>(load<u64>(this.pos, 1)))
+        : <f64>reinterpret<f32>(bswap<u32>(load<u32>(this.pos, 1)));
       if (!(f >= -TWO_63 && f < TWO_63) || Math.floor(f) != f) { this.fail(E_INT_RANGE, at); return 0; }
+      this.pos += size;
       return <i64>f;
     }
     let v: i64 = 0;
@@ -113,7 +127,7 @@ export class Reader {
       case F.INT64: if (this.need(9)) v = <i64>bswap<u64>(load<u64>(this.pos, 1)); break;
       default: this.fail(E_NOT_INT, at); return 0;
     }
-    if (this.error !== null) return 0;
+    if (this.failed) return 0;
     this.pos += intSize(b);
     return v;
   }
@@ -159,8 +173,19 @@ export class Reader {
 
   /** Reads a str (fixstr, str8/16/32) as well-formed UTF-8. */
   readString(): string {
-    if (!this.need(1)) return "";
-    const at = this.offset;
+    const len = this.readStrBytes();
+    return this.failed ? "" : String.UTF8.decodeUnsafe(this.strStart, len);
+  }
+
+  /**
+   * Reads a str without decoding it: returns its byte length and leaves the bytes' address in
+   * `strStart` (0 after an error), for callers that compare the bytes or decode them later. With
+   * `validate` false the bytes are not checked as UTF-8: the caller must checkUtf8 them before using
+   * them as text or reporting them as a wrong value, so that a malformed str still fails as malformed.
+   */
+  readStrBytes(validate: bool = true): usize {
+    this.strStart = 0;
+    if (!this.need(1)) return 0;
     const b = load<u8>(this.pos);
     let header: usize = 1;
     let len: usize = 0;
@@ -168,13 +193,21 @@ export class Reader {
     else if (b == F.STR8) { header = 2; if (this.need(2)) len = <usize>load<u8>(this.pos, 1); }
     else if (b == F.STR16) { header = 3; if (this.need(3)) len = <usize>bswap<u16>(load<u16>(this.pos, 1)); }
     else if (b == F.STR32) { header = 5; if (this.need(5)) len = <usize>bswap<u32>(load<u32>(this.pos, 1)); }
-    else { this.fail(E_NOT_STR, at); return ""; }
-    if (!this.need(header + len)) return "";
+    else { this.fail(E_NOT_STR, this.offset); return 0; }
+    if (!this.need(header + len)) return 0;
     const data = this.pos + header;
-    const valid = utf8ValidPrefix(data, len);
-    if (valid != len) { this.fail(E_BAD_UTF8, <i32>(data + valid - this.start)); return ""; }
+    if (validate && !this.checkUtf8(data, len)) return 0;
     this.pos = data + len;
-    return String.UTF8.decodeUnsafe(data, len);
+    this.strStart = data;
+    return len;
+  }
+
+  /** Fails at the first malformed byte unless the `len` input bytes at address `ptr` are well-formed UTF-8. */
+  checkUtf8(ptr: usize, len: usize): bool {
+    const valid = utf8ValidPrefix(ptr, len);
+    if (valid == len) return true;
+    this.fail(E_BAD_UTF8, <i32>(ptr + valid - this.start));
+    return false;
   }
 
   /** Reads an array header and returns the element count. */
@@ -200,7 +233,7 @@ export class Reader {
   }
 
   /** Skips one value of any type, bin and ext included. */
-  skip(depth: i32 = 0): void {
+  skipValue(depth: i32 = 0): void {
     if (!this.need(1)) return;
     const at = this.offset;
     const b = load<u8>(this.pos);
@@ -221,12 +254,13 @@ export class Reader {
     const isMap = kindOf(b) == Kind.Map;
     const n = isMap ? this.readMapHeader() : this.readArrayHeader();
     const items = isMap ? n * 2 : n;
-    for (let i: u32 = 0; i < items && this.error === null; i++) this.skip(depth + 1);
+    for (let i: u32 = 0; i < items && !this.failed; i++) this.skipValue(depth + 1);
   }
 
   // Fails with "truncated" at the current value unless `n` more bytes are available.
-  private need(n: usize): bool {
-    if (this.error !== null) return false;
+  // @ts-ignore: decorator
+  @inline private need(n: usize): bool {
+    if (this.failed) return false;
     if (this.end - this.pos < n) { this.fail(E_TRUNCATED, this.offset); return false; }
     return true;
   }

@@ -75,36 +75,43 @@ export class Writer {
     else { this.byte(F.MAP32); this.be32(n); }
   }
 
-  private byte(b: u8): void {
+  // @ts-ignore: decorator
+  @inline private byte(b: u8): void {
     this.reserve(1);
     store<u8>(changetype<usize>(this.buf) + <usize>this.len, b);
     this.len += 1;
   }
 
-  private be16(v: u16): void {
+  // @ts-ignore: decorator
+  @inline private be16(v: u16): void {
     this.reserve(2);
     store<u16>(changetype<usize>(this.buf) + <usize>this.len, bswap<u16>(v));
     this.len += 2;
   }
 
-  private be32(v: u32): void {
+  // @ts-ignore: decorator
+  @inline private be32(v: u32): void {
     this.reserve(4);
     store<u32>(changetype<usize>(this.buf) + <usize>this.len, bswap<u32>(v));
     this.len += 4;
   }
 
-  private be64(v: u64): void {
+  // @ts-ignore: decorator
+  @inline private be64(v: u64): void {
     this.reserve(8);
     store<u64>(changetype<usize>(this.buf) + <usize>this.len, bswap<u64>(v));
     this.len += 8;
   }
 
-  // Doubles the buffer until `n` more bytes fit, so writing N bytes costs O(N) copies in total.
-  private reserve(n: i32): void {
-    const need = this.len + n;
-    const cap = this.buf.byteLength;
-    if (need <= cap) return;
-    let next = cap * 2;
+  // Makes room for `n` more bytes. Inlined into every write, so only the check is: growing is not.
+  // @ts-ignore: decorator
+  @inline private reserve(n: i32): void {
+    if (this.len + n > this.buf.byteLength) this.grow(this.len + n);
+  }
+
+  // Doubles the buffer until `need` bytes fit, so writing N bytes costs O(N) copies in total.
+  private grow(need: i32): void {
+    let next = this.buf.byteLength * 2;
     while (next < need) next *= 2;
     const grown = new ArrayBuffer(next);
     memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.len);

@@ -23,11 +23,21 @@ async function compile(entry: string, args: string[]): Promise<Uint8Array<ArrayB
   return wasm;
 }
 
-/** A harness under test/guest-sdk/assembly/, unoptimised (fast to build) and with the loader's helpers. */
+const harnesses = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+
+/**
+ * A harness under test/guest-sdk/assembly/, unoptimised (fast to build) and with the loader's helpers;
+ * compiled once per test file, however often it is instantiated.
+ */
 export function compileHarness(name: string): Promise<Uint8Array<ArrayBuffer>> {
-  return compile(join(ROOT, 'test', 'guest-sdk', 'assembly', `${name}.ts`), [
-    '--config', 'asconfig.json', '--target', 'debug', '--sourceMap', 'false', '--exportRuntime',
-  ]);
+  let wasm = harnesses.get(name);
+  if (wasm === undefined) {
+    wasm = compile(join(ROOT, 'test', 'guest-sdk', 'assembly', `${name}.ts`), [
+      '--config', 'asconfig.json', '--target', 'debug', '--sourceMap', 'false', '--exportRuntime',
+    ]);
+    harnesses.set(name, wasm);
+  }
+  return wasm;
 }
 
 /** modules/<name>/index.ts, built as modules/build.mjs builds release.wasm. */

@@ -45,6 +45,9 @@ describe.each(NAMES)('%s follows the ABI', (name) => {
     expect(() => g.usersForStates([[...state('@a:x.org').slice(0, 2), -1, 0, 0, null, true]]))
       .toThrow('timestamp outside 0..2^53');
     expect(() => g.usersForStatesRaw(Uint8Array.from([0x90, 0xc0]))).toThrow('trailing bytes at byte 1');
+    // A status_msg no router reads is still validated at decode.
+    const badMsg = Uint8Array.from([0x91, 0x97, 0xa8, ...Buffer.from('@a:x.org'), 0xa6, ...Buffer.from('online'), 1, 2, 3, 0xa1, 0xff, 0xc3]);
+    expect(() => g.usersForStatesRaw(badMsg)).toThrow('invalid UTF-8 in string at byte 22');
     expect(() => g.interestedUsers('nope')).toThrow('malformed user ID: must start with @');
     expect(() => g.interestedUsers(Uint8Array.from([0x40, 0xff]))).toThrow('invalid UTF-8');
   });

@@ -118,7 +118,7 @@ describe('refusing truncated input and trailing bytes', () => {
     ['dd ffffffff', 0], // a header announcing more elements than there are bytes
     ['', 0],
   ])('%s: truncated input at byte %i', (bytes, offset) => {
-    expect(codec.str('readArrayHeader', hex(bytes)) + '|' + codec.str('skip', hex(bytes)))
+    expect(codec.str('readArrayHeader', hex(bytes)) + '|' + codec.str('skipValue', hex(bytes)))
       .toContain(`truncated input at byte ${offset}`);
     codec.call('roundTrip', hex(bytes));
     expect(codec.str('lastDecodeError')).toBe(`truncated input at byte ${offset}`);
@@ -151,13 +151,13 @@ describe('skipping values', () => {
     'c7 02 01 0102', 'c8 0002 01 0102', 'c9 00000002 01 0102',
     'a3 616263', 'd9 01 61', '92 c4 01 00 81 a1 61 d4 01 00',
   ])('skips %s whole', (bytes) => {
-    expect(codec.str('skip', hex(bytes))).toBe(`ok:${hex(bytes).length}`);
+    expect(codec.str('skipValue', hex(bytes))).toBe(`ok:${hex(bytes).length}`);
   });
 
   it('refuses the reserved byte and absurd nesting', () => {
-    expect(codec.str('skip', hex('c1'))).toBe('err:reserved type byte 0xc1 at byte 0');
+    expect(codec.str('skipValue', hex('c1'))).toBe('err:reserved type byte 0xc1 at byte 0');
     const deep = Uint8Array.from([...new Array(100).fill(0x91), 0x00]);
-    expect(codec.str('skip', deep)).toBe('err:values nested too deeply at byte 64');
+    expect(codec.str('skipValue', deep)).toBe('err:values nested too deeply at byte 64');
   });
 });
 

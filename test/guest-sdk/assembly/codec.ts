@@ -48,21 +48,21 @@ export function readBool(input: ArrayBuffer): string {
 export function readArrayHeader(input: ArrayBuffer): string {
   const r = reader(input);
   const n = r.readArrayHeader();
-  for (let i: u32 = 0; i < n && r.ok; i++) r.skip();
+  for (let i: u32 = 0; i < n && r.ok; i++) r.skipValue();
   return outcome(r, n.toString());
 }
 
 export function readMapHeader(input: ArrayBuffer): string {
   const r = reader(input);
   const n = r.readMapHeader();
-  for (let i: u32 = 0; i < n * 2 && r.ok; i++) r.skip();
+  for (let i: u32 = 0; i < n * 2 && r.ok; i++) r.skipValue();
   return outcome(r, n.toString());
 }
 
 /** Skips one value of any type; the value is the number of bytes it took. */
-export function skip(input: ArrayBuffer): string {
+export function skipValue(input: ArrayBuffer): string {
   const r = reader(input);
-  r.skip();
+  r.skipValue();
   return outcome(r, r.offset.toString());
 }
 
