@@ -48,7 +48,5 @@ export const E_STATE_USER = "malformed user ID";
 export const E_STATE_TS = "timestamp outside 0..2^53";
 export const E_STATE_MSG = "expected a string or nil status_msg";
 export const E_BAD_USER = "presence_interested_users: malformed user ID: ";
-export const E_BAD_DEST = "router returned a malformed destination user ID: ";
-export const E_BAD_INTERESTED = "router returned a malformed interested user ID: ";
 export const E_FOREIGN_STATE = "router routed a state that is not from this batch";
 export const E_BAD_SEND = "sendLocalOnlinePresenceTo: malformed user ID: ";

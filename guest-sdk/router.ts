@@ -17,23 +17,33 @@ export abstract class PresenceRouter {
   abstract getInterestedUsers(userId: string): InterestedUsers;
 }
 
-/** Destination user ID -> set of states, kept as batch indices, in the order destinations appeared. */
+/**
+ * Destination user ID -> set of states, kept as batch indices, in the order destinations appeared.
+ *
+ * Each destination's indices are a sorted array rather than a Set: routers add states in batch order,
+ * so adding is almost always an append after one comparison, and encoding needs no copy. A Set per
+ * destination (four allocations to create, one more to list) was most of the time of routers with many
+ * destinations (bench/README.md).
+ */
 export class Routing {
-  private readonly byDest: Map<string, Set<i32>> = new Map();
+  private readonly positions: Map<string, i32> = new Map();
+  private readonly dests: string[] = [];
+  /** lists[i]: the batch indices routed to dests[i], ascending, without repeats. */
+  private readonly lists: Array<i32[]> = [];
 
   /** Sends `state` to `dest`. */
   add(dest: string, state: UserPresenceState): Routing {
     if (state.index < 0) throw new Error(E_FOREIGN_STATE);
-    this.indices(dest).add(state.index);
+    insertSorted(this.indices(dest), state.index);
     return this;
   }
 
   /** Sends every one of `states` to `dest`; `dest` is kept even when `states` is empty. */
   addAll(dest: string, states: UserPresenceState[]): Routing {
-    const set = this.indices(dest);
+    const list = this.indices(dest);
     for (let i = 0; i < states.length; i++) {
       if (states[i].index < 0) throw new Error(E_FOREIGN_STATE);
-      set.add(states[i].index);
+      insertSorted(list, states[i].index);
     }
     return this;
   }
@@ -44,20 +54,51 @@ export class Routing {
     return this;
   }
 
-  has(dest: string): bool { return this.byDest.has(dest); }
+  has(dest: string): bool { return this.positions.has(dest); }
 
   /** The destinations, in the order they were first added. */
-  get destinations(): string[] { return this.byDest.keys(); }
+  get destinations(): string[] { return this.dests.slice(); }
 
-  /** The batch indices routed to `dest` (empty if none). */
+  /** The batch indices routed to `dest`, ascending (empty if none). */
   indicesFor(dest: string): i32[] {
-    return this.byDest.has(dest) ? this.byDest.get(dest).values() : [];
+    return this.positions.has(dest) ? this.lists[this.positions.get(dest)].slice() : [];
   }
 
-  private indices(dest: string): Set<i32> {
-    if (!this.byDest.has(dest)) this.byDest.set(dest, new Set<i32>());
-    return this.byDest.get(dest);
+  /** How many destinations; with destinationAt and indicesAt, lets the SDK encode without copies. */
+  get destinationCount(): i32 { return this.dests.length; }
+
+  destinationAt(i: i32): string { return this.dests[i]; }
+
+  indicesAt(i: i32): i32[] { return this.lists[i]; }
+
+  private indices(dest: string): i32[] {
+    if (this.positions.has(dest)) return this.lists[this.positions.get(dest)];
+    const list = new Array<i32>(0);
+    this.positions.set(dest, this.dests.length);
+    this.dests.push(dest);
+    this.lists.push(list);
+    return list;
   }
+}
+
+/** Adds `index` to the ascending `list` unless it is there already. */
+function insertSorted(list: i32[], index: i32): void {
+  const n = list.length;
+  if (n == 0 || unchecked(list[n - 1]) < index) {
+    list.push(index);
+    return;
+  }
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (unchecked(list[mid]) < index) lo = mid + 1;
+    else hi = mid;
+  }
+  if (unchecked(list[lo]) == index) return;
+  list.push(index);
+  for (let k = n; k > lo; k--) unchecked(list[k] = list[k - 1]);
+  unchecked(list[lo] = index);
 }
 
 /** The users whose presence someone receives: a set of user IDs, or everyone. */

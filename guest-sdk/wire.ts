@@ -6,10 +6,9 @@ import { Writer } from "./msgpack/writer";
 import { Kind } from "./msgpack/format";
 import { PRESENCE_ALL_USERS, PresenceState, UserPresenceState } from "./presence";
 import { InterestedUsers, Routing } from "./router";
-import { userIdError } from "./userid";
 import { asciiEquals } from "./utf8";
 import {
-  E_BAD_BATCH, E_BAD_DEST, E_BAD_INTERESTED, E_STATE_ARITY, E_STATE_MSG, E_STATE_TS, E_STATE_USER, E_STATE_VALUE,
+  E_BAD_BATCH, E_STATE_ARITY, E_STATE_MSG, E_STATE_TS, E_STATE_USER, E_STATE_VALUE,
 } from "./errors";
 
 const STATE_FIELDS: u32 = 7;
@@ -94,23 +93,25 @@ function readTs(r: Reader): i64 {
   return t;
 }
 
-/** Encodes a Routing as a map from destination user ID to an array of batch indices. */
+/**
+ * Encodes a Routing as a map from destination user ID to an array of batch indices. Destinations are not
+ * checked here: the host checks every user ID of an answer and refuses a malformed one (bad_output,
+ * naming it), and checking them twice was a fifth of the time of routers with many destinations.
+ */
 export function encodeRouting(routing: Routing): Writer {
-  const dests = routing.destinations;
-  const w = new Writer(16 + dests.length * 48);
-  w.writeMapHeader(<u32>dests.length);
-  for (let i = 0; i < dests.length; i++) {
-    const dest = dests[i];
-    if (userIdError(dest) !== null) throw new Error(E_BAD_DEST + dest);
-    w.writeString(dest);
-    const indices = routing.indicesFor(dest);
+  const count = routing.destinationCount;
+  const w = new Writer(16 + count * 48);
+  w.writeMapHeader(<u32>count);
+  for (let i = 0; i < count; i++) {
+    w.writeString(routing.destinationAt(i));
+    const indices = routing.indicesAt(i);
     w.writeArrayHeader(<u32>indices.length);
-    for (let k = 0; k < indices.length; k++) w.writeUint(<u64>indices[k]);
+    for (let k = 0; k < indices.length; k++) w.writeUint(<u64>unchecked(indices[k]));
   }
   return w;
 }
 
-/** Encodes InterestedUsers as the str "ALL" or an array of user ID strs. */
+/** Encodes InterestedUsers as the str "ALL" or an array of user ID strs (checked by the host, as above). */
 export function encodeInterested(users: InterestedUsers): Writer {
   const w = new Writer();
   if (users.isAll) {
@@ -119,9 +120,6 @@ export function encodeInterested(users: InterestedUsers): Writer {
   }
   const ids = users.users;
   w.writeArrayHeader(<u32>ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    if (userIdError(ids[i]) !== null) throw new Error(E_BAD_INTERESTED + ids[i]);
-    w.writeString(ids[i]);
-  }
+  for (let i = 0; i < ids.length; i++) w.writeString(ids[i]);
   return w;
 }

@@ -36,6 +36,10 @@ describe('Routing and InterestedUsers', () => {
     expect(sdk.str('routing', '@a:x=1,2;@b:x=;@a:x=2,3')).toBe('@a:x=1,2,3;@b:x=');
   });
 
+  it('keeps each destination\'s indices ascending and once, whatever order they are added in', () => {
+    expect(sdk.str('routing', '@a:x=5,1,3;@b:x=2;@a:x=3,0,4,5,2;@a:x=9,1')).toBe('@a:x=0,1,2,3,4,5,9;@b:x=2');
+  });
+
   it('refuses to route a state that did not come from the batch', () => {
     expect(() => sdk.call('routeForeignState')).toThrow(/not from this batch/);
   });
