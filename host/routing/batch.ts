@@ -23,8 +23,13 @@ const FIELDS = [
   'currently_active',
 ] as const;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELDS);
-// With the u flag a surrogate pair is one code point, so only a lone surrogate matches.
-const LONE_SURROGATE = /\p{Surrogate}/u;
+
+declare global {
+  interface String {
+    /** ES2024, in every Node this package supports (20+); TypeScript's ES2022 lib lacks it. */
+    isWellFormed(): boolean;
+  }
+}
 
 export interface EncodedBatch {
   /** The caller's objects, one per distinct state, in first-seen order: wire index i is distinct[i]. */
@@ -75,7 +80,7 @@ function toWire(state: unknown, i: number): WireState {
   }
   // A lone surrogate (valid in JSON as "\ud83d") has no UTF-8 form: msgpack would carry bytes that every
   // module's strict reader refuses, faulting them all on the caller's input.
-  if (status_msg !== null && LONE_SURROGATE.test(status_msg)) {
+  if (status_msg !== null && !status_msg.isWellFormed()) {
     throw fieldError(i, 'status_msg', 'expected Unicode text (it holds a lone UTF-16 surrogate)');
   }
   if (typeof currently_active !== 'boolean') {
