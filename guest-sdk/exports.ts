@@ -8,6 +8,7 @@ import { publish, publishString } from "./result";
 import { decodeUtf8 } from "./utf8";
 import { userIdError } from "./userid";
 import { E_BAD_INPUT, E_BAD_USER } from "./errors";
+import { afterCall } from "./collect";
 
 /** The ABI version this SDK implements (an immutable i32 global export). */
 export const presence_abi_version: i32 = 1;
@@ -17,6 +18,7 @@ export const presence_abi_version: i32 = 1;
 // lives as long as something references it: a batch's states keep their status_msg bytes in it and
 // decode them only if the router reads them (presence.ts).
 let pending: ArrayBuffer | null = null;
+
 
 /** Reserves `size` bytes for the host's input, in a GC-managed buffer (see `pending`). */
 export function presence_alloc(size: i32): usize {
@@ -30,7 +32,9 @@ export function presence_init(ptr: usize, len: i32): usize {
   const config = Config.decode(changetype<usize>(input(ptr, len)), <usize>len);
   pending = null; // the config copies what it keeps
   const error = initRouter(config);
-  return error === null ? 0 : publishString(error);
+  const result: usize = error === null ? 0 : publishString(error);
+  afterCall(<usize>len, 0);
+  return result;
 }
 
 /** Batch of states in, map of destination -> batch indices out. */
@@ -38,7 +42,9 @@ export function presence_users_for_states(ptr: usize, len: i32): usize {
   const states = decodeBatch(input(ptr, len), <usize>len);
   pending = null; // the states keep the input alive as long as they need it
   const w = encodeRouting(currentRouter().getUsersForStates(states));
-  return publish(w.buffer, w.length);
+  const result = publish(w.buffer, w.length); // held until the host has read it, collections or not
+  afterCall(<usize>len, <usize>w.length);
+  return result;
 }
 
 /** A local user ID (raw UTF-8) in, "ALL" or an array of user IDs out. */
@@ -50,7 +56,9 @@ export function presence_interested_users(ptr: usize, len: i32): usize {
   const reason = userIdError(userId);
   if (reason !== null) throw new Error(E_BAD_USER + reason);
   const w = encodeInterested(currentRouter().getInterestedUsers(userId));
-  return publish(w.buffer, w.length);
+  const result = publish(w.buffer, w.length);
+  afterCall(<usize>len, <usize>w.length);
+  return result;
 }
 
 // The callback's input: `[ptr, ptr + len)` must lie in the buffer presence_alloc handed out last, since

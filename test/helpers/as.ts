@@ -2,7 +2,7 @@
  * Compiles the AssemblyScript fixtures in `test/fixtures/as/` (modules built with our SDK that misbehave
  * on purpose) in the test run, so the repository holds only their source, never a binary. They are built
  * exactly as modules/build.mjs builds a module's release.wasm: asconfig.json's release target (runtime
- * incremental, optimizeLevel 3, nontrapping-f2i disabled, no runtime exports).
+ * minimal, optimizeLevel 3, nontrapping-f2i disabled, no runtime exports).
  *
  * @example
  * const path = await compileAsFixture("alloc_bomb", tmpDir);
