@@ -11,6 +11,7 @@ import { Session } from 'node:inspector/promises';
 import { Packr } from 'msgpackr';
 import { bundledModulePath } from '../host/admission/resolve.js';
 import { encodeBatch } from '../host/routing/batch.js';
+import { BatchBuffers } from '../host/routing/batch-buffers.js';
 import { Guest } from '../host/worker/guest.js';
 import { MODULES, makeBatch } from './lib/batches.js';
 import { syncLoop } from './lib/measure.js';
@@ -69,7 +70,7 @@ main(async () => {
   const opts = options();
   const report = new Reporter(QUESTION);
   report.plan(3);
-  const encoded = encodeBatch(makeBatch(BATCH), new Packr({ useRecords: false }), 1 << 30);
+  const encoded = encodeBatch(makeBatch(BATCH), new Packr({ useRecords: false }), 1 << 30, new BatchBuffers());
   const release = guestFor('release');
   const debug = guestFor('debug');
   const call = (g: Guest) => () => g.invoke(g.usersForStates!, encoded.bytes, 'users_for_states');

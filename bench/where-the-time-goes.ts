@@ -19,6 +19,7 @@ import { Packr } from 'msgpackr';
 import { bundledModulePath } from '../host/admission/resolve.js';
 import type { UserPresenceState } from '../host/index.js';
 import { encodeBatch } from '../host/routing/batch.js';
+import { BatchBuffers } from '../host/routing/batch-buffers.js';
 import { DistinctStates } from '../host/routing/distinct.js';
 import type { WireState } from '../host/protocol/abi.js';
 import { mergeInterest, mergeRouting } from '../host/routing/merge.js';
@@ -70,6 +71,7 @@ main(async () => {
   const report = new Reporter(QUESTION);
   report.plan(BATCHES.length * 11 + 7);
   const packr = new Packr({ useRecords: false });
+  const buffers = new BatchBuffers();
   const example = guestFor('example_presence_router', MODULES.example_presence_router);
   const decodeOnly = guestFor('custom_presence_router', { routes: {} });
   const pool = barePool(1);
@@ -87,8 +89,9 @@ main(async () => {
       const step = (label: string) => report.start(`users_for_states, batch ${size}: ${label}`);
 
       step('encode');
-      const encoded = encodeBatch(states, packr, MAX);
-      stage('encode: all (host/routing/batch.ts)', usSync(() => encodeBatch(states, packr, MAX), opts));
+      const encoded = encodeBatch(states, packr, MAX, buffers);
+      // As in a call: the buffer goes back once the call is over.
+      stage('encode: all (host/routing/batch.ts)', usSync(() => buffers.release(encodeBatch(states, packr, MAX, buffers).bytes), opts));
       step('dedup');
       const tuples = states.map(toTuple);
       stage('  of which dedup (DistinctStates)', usSync(() => {
@@ -100,7 +103,11 @@ main(async () => {
       stage('  of which msgpack pack', usSync(() => packr.pack(tuples), opts));
       step('copy to SharedArrayBuffer');
       const packed = packr.pack(tuples);
-      stage('  of which copy to a SharedArrayBuffer', usSync(() => new Uint8Array(new SharedArrayBuffer(packed.byteLength)).set(packed), opts));
+      stage('  of which copy to a SharedArrayBuffer', usSync(() => {
+        const bytes = buffers.acquire(packed.byteLength);
+        bytes.set(packed);
+        buffers.release(bytes);
+      }, opts));
 
       step('transfer');
       const example_ = example.usersForStates!;

@@ -13,6 +13,7 @@ import { defaultLog, type HostOptions } from './host-options.js';
 import { PRESENCE_ALL_USERS, type InterestedUsers, type UsersForStates } from './presence.js';
 import type { CallTask, InterestResult, RoutingResult } from './protocol/envelopes.js';
 import { encodeBatch } from './routing/batch.js';
+import { BatchBuffers } from './routing/batch-buffers.js';
 import { mergeInterest, mergeRouting } from './routing/merge.js';
 import { ServedModule, type TimedOutcome } from './serving/served-module.js';
 import { isUserId } from './userid.js';
@@ -32,6 +33,7 @@ export class PresenceHost {
   private readonly inFlight = new Set<Promise<unknown>>();
   // One encoder per host, not a module-level singleton: hosts share nothing.
   private readonly packr = new Packr({ useRecords: false });
+  private readonly batchBuffers = new BatchBuffers();
   private readonly maxBatchStates: number;
 
   private constructor(
@@ -71,9 +73,11 @@ export class PresenceHost {
   /** Synapse's get_users_for_states: destination user ID → the caller's own state objects routed to it. */
   getUsersForStates(states: readonly unknown[]): Promise<UsersForStates> {
     return this.track(async () => {
-      const batch = encodeBatch(states, this.packr, this.maxBatchStates);
+      const batch = encodeBatch(states, this.packr, this.maxBatchStates, this.batchBuffers);
       const task = { kind: 'users_for_states', batch: batch.bytes, count: batch.distinct.length } as const;
       const outcomes = await this.callAll(task);
+      // Every module has answered, been skipped, or been terminated: no worker reads the batch any more.
+      this.batchBuffers.release(batch.bytes);
       const routing: UsersForStates = new Map();
       outcomes.forEach((outcome, i) => {
         if (outcome === undefined) return;

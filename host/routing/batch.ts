@@ -11,6 +11,7 @@ import { describe, inputError, type SandboxError } from '../errors.js';
 import { MAX_TIMESTAMP_MS, PRESENCE_STATES, type UserPresenceState } from '../presence.js';
 import type { WireState } from '../protocol/abi.js';
 import { isUserId } from '../userid.js';
+import type { BatchBuffers } from './batch-buffers.js';
 import { DistinctStates } from './distinct.js';
 
 const FIELDS = [
@@ -22,7 +23,6 @@ const FIELDS = [
   'status_msg',
   'currently_active',
 ] as const;
-const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELDS);
 
 declare global {
   interface String {
@@ -38,7 +38,8 @@ export interface EncodedBatch {
   bytes: Uint8Array;
 }
 
-export function encodeBatch(states: unknown, packr: Packr, maxStates: number): EncodedBatch {
+/** `buffers` provides the shared buffer; give `bytes` back to it once every module has answered. */
+export function encodeBatch(states: unknown, packr: Packr, maxStates: number, buffers: BatchBuffers): EncodedBatch {
   if (!Array.isArray(states)) throw inputError('states', `expected a list of presence states (got ${describe(states)})`);
   if (states.length > maxStates) {
     throw inputError('states', `${states.length} states exceeds sandbox.max_batch_states (${maxStates})`);
@@ -54,7 +55,7 @@ export function encodeBatch(states: unknown, packr: Packr, maxStates: number): E
     wire.push(tuple);
   }
   const packed = packr.pack(wire);
-  const bytes = new Uint8Array(new SharedArrayBuffer(packed.byteLength));
+  const bytes = buffers.acquire(packed.byteLength);
   bytes.set(packed);
   return { distinct, bytes };
 }
@@ -64,8 +65,10 @@ function toWire(state: unknown, i: number): WireState {
     throw inputError(`states[${i}]`, `expected a presence state map (got ${describe(state)})`);
   }
   const s = state as Record<string, unknown>;
-  for (const key of Object.keys(s)) {
-    if (!KNOWN_FIELDS.has(key)) throw fieldError(i, key, `unknown field (a state has ${FIELDS.join(', ')})`);
+  // for...in rather than Object.keys: no array per state. It also sees inherited enumerable keys, which a
+  // state should not have either.
+  for (const key in s) {
+    if (!isField(key)) throw fieldError(i, key, `unknown field (a state has ${FIELDS.join(', ')})`);
   }
   const { user_id, state: presence, last_active_ts, last_federation_update_ts, last_user_sync_ts, status_msg, currently_active } = s;
   if (!isUserId(user_id)) throw fieldError(i, 'user_id', `expected a Matrix user ID like @alice:example.com (got ${describe(user_id)})`);
@@ -87,6 +90,21 @@ function toWire(state: unknown, i: number): WireState {
     throw fieldError(i, 'currently_active', `expected true or false (got ${describe(currently_active)})`);
   }
   return [user_id, presence as string, last_active_ts, last_federation_update_ts, last_user_sync_ts, status_msg, currently_active];
+}
+
+function isField(key: string): boolean {
+  switch (key) {
+    case 'user_id':
+    case 'state':
+    case 'last_active_ts':
+    case 'last_federation_update_ts':
+    case 'last_user_sync_ts':
+    case 'status_msg':
+    case 'currently_active':
+      return true;
+    default:
+      return false;
+  }
 }
 
 function isTimestamp(t: unknown): t is number {

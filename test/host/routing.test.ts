@@ -58,6 +58,15 @@ describe('one good hand-written module', () => {
     expect(routed[0]).toBe(first);
   });
 
+  it('gives concurrent calls each their own batch back (batch buffers are reused between calls)', async () => {
+    const batches = Array.from({ length: 40 }, (_, call) =>
+      Array.from({ length: 1 + (call % 7) * 50 }, (_, i) => state(`@c${call}_${i}:example.com`, { last_active_ts: call })));
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(batches.map((batch) => host.getUsersForStates(batch)));
+      answers.forEach((routing, call) => expect([...routing.get(WAT_USER)!]).toEqual(batches[call]));
+    }
+  });
+
   it('answers the empty batch (the module keeps its destination with an empty set)', async () => {
     expect(await host.getUsersForStates([])).toEqual(new Map([[WAT_USER, new Set()]]));
   });
