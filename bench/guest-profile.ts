@@ -23,14 +23,13 @@ const BATCH = 1000;
 /** Rows: label → a function name fragment as the debug build's name section spells it. */
 const ROWS: [string, string][] = [
   ['decode the batch (guest-sdk/wire.ts decodeBatch)', 'guest-sdk/wire/decodeBatch'],
-  ['  read strings (user_id, state, status_msg)', 'msgpack/reader/Reader#readString'],
+  ['  read user IDs (state is matched in place, status_msg decoded only when read)', 'msgpack/reader/Reader#readString'],
   ['    of which UTF-8 → UTF-16', 'String.UTF8.decodeUnsafe'],
-  ['  validate user IDs (userIdError)', 'guest-sdk/userid/userIdError'],
   ['  read timestamps', 'guest-sdk/wire/readTs'],
   ['route (ExamplePresenceRouter.getUsersForStates)', 'ExamplePresenceRouter#getUsersForStates'],
   ['encode the answer (encodeRouting)', 'guest-sdk/wire/encodeRouting'],
-  ['allocation (__new), anywhere', '~lib/rt/itcms/__new'],
-  ['incremental GC steps, anywhere', '~lib/rt/itcms/step'],
+  ['allocation (__new), anywhere', '~lib/rt/tcms/__new'],
+  ['collections between calls (guest-sdk/collect.ts)', '~lib/rt/tcms/__collect'],
 ];
 const ROOT = 'guest-sdk/exports/presence_users_for_states';
 

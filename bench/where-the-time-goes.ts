@@ -11,7 +11,7 @@
  * "guest decode" is custom_presence_router with `routes: {}`, which decodes every state and routes none;
  * "routing + guest encode" is the example router's guest time minus that. The host's pool
  * (host/pool/module-pool.ts) is also called on its own, so that what the stages leave unexplained splits
- * into the pool's bookkeeping (the per-pool gate, the deadline's timer and AbortSignal, the worker's entry
+ * into the pool's bookkeeping (the per-pool gate, the deadline's timer and signal, the worker's entry
  * and outcome envelope, thread wake-ups) and the host's (admission, promise hops, settling, stats).
  */
 import { readFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { DistinctStates } from '../host/routing/distinct.js';
 import type { WireState } from '../host/protocol/abi.js';
 import { mergeInterest, mergeRouting } from '../host/routing/merge.js';
 import { DEFAULT_LIMITS } from '../host/config/schema.js';
+import { Deadline } from '../host/pool/deadline.js';
 import { ModulePool } from '../host/pool/module-pool.js';
 import { Guest } from '../host/worker/guest.js';
 import { readInterest, readRouting } from '../host/worker/output-reader.js';
@@ -161,13 +162,13 @@ main(async () => {
     step('bare roundtrip');
     rows.push(['transfer: empty Piscina roundtrip', await usAsync(() => pool.run({ kind: 'interested_users', userId: USER }), opts)]);
     step('roundtrip with deadline');
-    rows.push(['  the same with a deadline (AbortController, timer, signal)', await usAsync(async () => {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), 1000);
+    rows.push(['  the same with the host\'s deadline (host/pool/deadline.ts: a light signal and a timer)', await usAsync(async () => {
+      const deadline = new Deadline();
+      deadline.reset(1000, 'call');
       try {
-        return await pool.run({ kind: 'interested_users', userId: USER }, { signal: controller.signal });
+        return await pool.run({ kind: 'interested_users', userId: USER }, { signal: deadline.signal });
       } finally {
-        clearTimeout(timer);
+        deadline.clear();
       }
     }, opts)]);
     step('guest');
