@@ -11,7 +11,7 @@ import {
   type SandboxLimits,
 } from './schema.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
-import { expectKeys, expectMap, expectPositiveInt, expectString, isMap } from './validate.js';
+import { expectKeys, expectMap, expectPositiveInt, expectString, expectUnicodeText, isMap } from './validate.js';
 
 const TOP_KEYS = ['modules', 'presence', 'sandbox'] as const;
 const PRESENCE_KEYS = ['presence_router', 'routing_module'] as const;
@@ -88,6 +88,7 @@ function parseEntry(value: unknown, path: string, limits: SandboxLimits): Module
     if (!isMap(entry.config)) {
       throw configError(`${path}.config`, `expected a map of the module's options (got ${describe(entry.config)})`);
     }
+    expectUnicodeText(entry.config, `${path}.config`);
     config = entry.config;
   }
   return {

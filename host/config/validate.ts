@@ -1,5 +1,6 @@
 /** Small validators whose messages name the path and what was found instead. */
 import { configError, describe } from '../errors.js';
+import { NOT_UNICODE_TEXT, isUnicodeText } from '../text.js';
 
 export function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -32,4 +33,21 @@ export function expectPositiveInt(value: unknown, path: string, max = Number.MAX
     throw configError(path, `must be a positive integer up to ${max} (got ${describe(value)})`);
   }
   return value;
+}
+
+/**
+ * Every string in `value` (map keys included) must be Unicode text, or the module would be handed bytes
+ * its config reader refuses, with a message about msgpack rather than about the config (host/text.ts).
+ */
+export function expectUnicodeText(value: unknown, path: string): void {
+  if (typeof value === 'string') {
+    if (!isUnicodeText(value)) throw configError(path, NOT_UNICODE_TEXT);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => expectUnicodeText(item, `${path}[${i}]`));
+  } else if (isMap(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (!isUnicodeText(key)) throw configError(`${path} key ${JSON.stringify(key)}`, NOT_UNICODE_TEXT);
+      expectUnicodeText(item, `${path}.${key}`);
+    }
+  }
 }

@@ -10,6 +10,7 @@ import { Packr } from 'msgpackr';
 import { describe, inputError, type SandboxError } from '../errors.js';
 import { MAX_TIMESTAMP_MS, PRESENCE_STATES, type UserPresenceState } from '../presence.js';
 import type { WireState } from '../protocol/abi.js';
+import { NOT_UNICODE_TEXT, isUnicodeText } from '../text.js';
 import { isUserId } from '../userid.js';
 import type { BatchBuffers } from './batch-buffers.js';
 import { DistinctStates } from './distinct.js';
@@ -23,13 +24,6 @@ const FIELDS = [
   'status_msg',
   'currently_active',
 ] as const;
-
-declare global {
-  interface String {
-    /** ES2024, in every Node this package supports (20+); TypeScript's ES2022 lib lacks it. */
-    isWellFormed(): boolean;
-  }
-}
 
 export interface EncodedBatch {
   /** The caller's objects, one per distinct state, in first-seen order: wire index i is distinct[i]. */
@@ -81,11 +75,8 @@ function toWire(state: unknown, i: number): WireState {
   if (status_msg !== null && typeof status_msg !== 'string') {
     throw fieldError(i, 'status_msg', `expected a string or null (got ${describe(status_msg)})`);
   }
-  // A lone surrogate (valid in JSON as "\ud83d") has no UTF-8 form: msgpack would carry bytes that every
-  // module's strict reader refuses, faulting them all on the caller's input.
-  if (status_msg !== null && !status_msg.isWellFormed()) {
-    throw fieldError(i, 'status_msg', 'expected Unicode text (it holds a lone UTF-16 surrogate)');
-  }
+  // Else every module would fault on the caller's input (host/text.ts).
+  if (status_msg !== null && !isUnicodeText(status_msg)) throw fieldError(i, 'status_msg', NOT_UNICODE_TEXT);
   if (typeof currently_active !== 'boolean') {
     throw fieldError(i, 'currently_active', `expected true or false (got ${describe(currently_active)})`);
   }
