@@ -1,6 +1,6 @@
 // When the module's garbage is collected. Modules build with AssemblyScript's minimal runtime
 // (asconfig.json), which has no write barriers and never collects on its own: the SDK collects between
-// calls, when nothing of a call is on the stack. That made the example router's guest time 2.5 times
+// calls, when nothing of a call is on the stack. That made the example router's guest time 2.3 times
 // shorter than the incremental runtime (bench/README.md).
 //
 // A full collection marks everything the router keeps (its config), so it must not run after every

@@ -19,7 +19,6 @@ export const presence_abi_version: i32 = 1;
 // decode them only if the router reads them (presence.ts).
 let pending: ArrayBuffer | null = null;
 
-
 /** Reserves `size` bytes for the host's input, in a GC-managed buffer (see `pending`). */
 export function presence_alloc(size: i32): usize {
   const input = new ArrayBuffer(size);

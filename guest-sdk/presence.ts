@@ -24,6 +24,9 @@ export const PRESENCE_ALL_USERS = "ALL";
  * was given.
  */
 export class UserPresenceState {
+  // Module authors: a state kept past the call keeps its whole batch's input alive until its statusMsg
+  // is read; read statusMsg (or copy the fields you need) before keeping a state.
+  //
   // A state from a batch holds its status_msg as UTF-8 bytes in the call's input, already validated, and
   // decodes them on the first read of statusMsg: most routers never read it. The reference keeps the
   // input alive for as long as the state is (input buffers are GC-managed, exports.ts), and is dropped

@@ -20,37 +20,39 @@ export abstract class PresenceRouter {
 /**
  * Destination user ID -> set of states, kept as batch indices, in the order destinations appeared.
  *
- * Each destination's indices are a sorted array rather than a Set: routers add states in batch order,
- * so adding is almost always an append after one comparison, and encoding needs no copy. A Set per
- * destination (four allocations to create, one more to list) was most of the time of routers with many
- * destinations (bench/README.md).
+ * Each destination's indices are an array rather than a Set: a Set per destination (four allocations to
+ * create, one more to list) was most of the time of routers with many destinations (bench/README.md).
+ * Routers usually add states in batch order, so an add is an append after one comparison and the array
+ * stays sorted; an index added out of order is appended too, and that destination's array is sorted and
+ * rid of repeats once, when it is read.
  */
 export class Routing {
   private readonly positions: Map<string, i32> = new Map();
   private readonly dests: string[] = [];
-  /** lists[i]: the batch indices routed to dests[i], ascending, without repeats. */
+  /** lists[i]: the batch indices routed to dests[i]; ascending and without repeats when sorted[i]. */
   private readonly lists: Array<i32[]> = [];
+  private readonly sorted: bool[] = [];
 
   /** Sends `state` to `dest`. */
   add(dest: string, state: UserPresenceState): Routing {
     if (state.index < 0) throw new Error(E_FOREIGN_STATE);
-    insertSorted(this.indices(dest), state.index);
+    this.append(this.position(dest), state.index);
     return this;
   }
 
   /** Sends every one of `states` to `dest`; `dest` is kept even when `states` is empty. */
   addAll(dest: string, states: UserPresenceState[]): Routing {
-    const list = this.indices(dest);
+    const p = this.position(dest);
     for (let i = 0; i < states.length; i++) {
       if (states[i].index < 0) throw new Error(E_FOREIGN_STATE);
-      insertSorted(list, states[i].index);
+      this.append(p, states[i].index);
     }
     return this;
   }
 
   /** Keeps `dest` as a destination even if nothing is sent to it (Synapse keeps keys with empty sets). */
   ensure(dest: string): Routing {
-    this.indices(dest);
+    this.position(dest);
     return this;
   }
 
@@ -61,7 +63,7 @@ export class Routing {
 
   /** The batch indices routed to `dest`, ascending (empty if none). */
   indicesFor(dest: string): i32[] {
-    return this.positions.has(dest) ? this.lists[this.positions.get(dest)].slice() : [];
+    return this.positions.has(dest) ? this.indicesAt(this.positions.get(dest)).slice() : [];
   }
 
   /** How many destinations; with destinationAt and indicesAt, lets the SDK encode without copies. */
@@ -69,36 +71,47 @@ export class Routing {
 
   destinationAt(i: i32): string { return this.dests[i]; }
 
-  indicesAt(i: i32): i32[] { return this.lists[i]; }
-
-  private indices(dest: string): i32[] {
-    if (this.positions.has(dest)) return this.lists[this.positions.get(dest)];
-    const list = new Array<i32>(0);
-    this.positions.set(dest, this.dests.length);
-    this.dests.push(dest);
-    this.lists.push(list);
+  /** The indices of the i-th destination, ascending and without repeats. */
+  indicesAt(i: i32): i32[] {
+    const list = this.lists[i];
+    if (!this.sorted[i]) {
+      sortUnique(list);
+      this.sorted[i] = true;
+    }
     return list;
+  }
+
+  private position(dest: string): i32 {
+    if (this.positions.has(dest)) return this.positions.get(dest);
+    const p = this.dests.length;
+    this.positions.set(dest, p);
+    this.dests.push(dest);
+    this.lists.push(new Array<i32>(0));
+    this.sorted.push(true);
+    return p;
+  }
+
+  private append(p: i32, index: i32): void {
+    const list = unchecked(this.lists[p]);
+    const n = list.length;
+    if (n > 0) {
+      const last = unchecked(list[n - 1]);
+      if (last == index) return;
+      if (last > index) unchecked(this.sorted[p] = false);
+    }
+    list.push(index);
   }
 }
 
-/** Adds `index` to the ascending `list` unless it is there already. */
-function insertSorted(list: i32[], index: i32): void {
-  const n = list.length;
-  if (n == 0 || unchecked(list[n - 1]) < index) {
-    list.push(index);
-    return;
+/** Sorts `list` ascending and drops repeats, in place. */
+function sortUnique(list: i32[]): void {
+  list.sort();
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) {
+    const v = unchecked(list[i]);
+    if (kept == 0 || unchecked(list[kept - 1]) != v) unchecked(list[kept++] = v);
   }
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (unchecked(list[mid]) < index) lo = mid + 1;
-    else hi = mid;
-  }
-  if (unchecked(list[lo]) == index) return;
-  list.push(index);
-  for (let k = n; k > lo; k--) unchecked(list[k] = list[k - 1]);
-  unchecked(list[lo] = index);
+  list.length = kept;
 }
 
 /** The users whose presence someone receives: a set of user IDs, or everyone. */

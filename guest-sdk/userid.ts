@@ -1,8 +1,9 @@
 // Matrix user IDs as docs/abi.md "User IDs" defines them, the rules the host applies to every user ID a
 // module returns: `@localpart:server_name`, at most 255 bytes; the localpart is printable ASCII
 // (0x21-0x7e) other than ':' (the spec's historical grammar); the server name follows the spec's
-// server-name grammar. Checking here lets the SDK point at the bad value instead of the host refusing
-// the whole result as bad_output.
+// server-name grammar. The SDK checks user IDs where a module hands them in (config accessors,
+// sendLocalOnlinePresenceTo, interested_users' input) so that the error names the bad value; the user IDs
+// of an answer are left to the host, which checks them all and refuses a bad one as bad_output.
 
 import { REASON_COLON, REASON_LENGTH, REASON_LOCALPART, REASON_SERVER, REASON_SIGIL } from "./errors";
 

@@ -76,7 +76,7 @@ export class PresenceHost {
       const batch = encodeBatch(states, this.packr, this.maxBatchStates, this.batchBuffers);
       const task = { kind: 'users_for_states', batch: batch.bytes, count: batch.distinct.length } as const;
       const outcomes = await this.callAll(task);
-      // Every module has answered, been skipped, or been terminated: no worker reads the batch any more.
+      // Every module has answered, been skipped, or timed out (its worker then reads nothing that matters).
       this.batchBuffers.release(batch.bytes);
       const routing: UsersForStates = new Map();
       outcomes.forEach((outcome, i) => {

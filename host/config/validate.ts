@@ -35,19 +35,23 @@ export function expectPositiveInt(value: unknown, path: string, max = Number.MAX
   return value;
 }
 
+const MAX_CONFIG_DEPTH = 64;
+
 /**
  * Every string in `value` (map keys included) must be Unicode text, or the module would be handed bytes
  * its config reader refuses, with a message about msgpack rather than about the config (host/text.ts).
  */
-export function expectUnicodeText(value: unknown, path: string): void {
+export function expectUnicodeText(value: unknown, path: string, depth = 0): void {
+  // msgpack, and the module's reader, refuse deeper nesting anyway; this also stops a cyclic object.
+  if (depth > MAX_CONFIG_DEPTH) throw configError(path, `nested more than ${MAX_CONFIG_DEPTH} levels deep`);
   if (typeof value === 'string') {
     if (!isUnicodeText(value)) throw configError(path, NOT_UNICODE_TEXT);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => expectUnicodeText(item, `${path}[${i}]`));
+    value.forEach((item, i) => expectUnicodeText(item, `${path}[${i}]`, depth + 1));
   } else if (isMap(value)) {
     for (const [key, item] of Object.entries(value)) {
       if (!isUnicodeText(key)) throw configError(`${path} key ${JSON.stringify(key)}`, NOT_UNICODE_TEXT);
-      expectUnicodeText(item, `${path}.${key}`);
+      expectUnicodeText(item, `${path}.${key}`, depth + 1);
     }
   }
 }

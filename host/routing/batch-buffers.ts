@@ -2,16 +2,20 @@
  * SharedArrayBuffers for encoded batches, reused from call to call. A new SharedArrayBuffer per call cost
  * more than copying the batch into it (50 to 150 µs at 1000 states, and external memory that brings the
  * main thread's collections forward). A buffer comes back once its call has every module's outcome: by
- * then each worker that read it has copied it into its guest, or has been terminated by a deadline and
- * its outcome is settled without it.
+ * then each worker that read it has copied it into its guest, or its deadline has passed and Piscina has
+ * been asked to terminate it. Such a worker may still be reading while the buffer is reused; what it
+ * reads then no longer matters, since its outcome has been settled as a timeout without it.
+ *
+ * What is kept is bounded: at most KEEP_PER_CLASS buffers per size class up to MAX_POOLED_BYTES, about
+ * 32 MiB in all; larger batches get a buffer of their own.
  */
 
 /** Smallest buffer handed out; batches of a few states share this class. */
 const MIN_BYTES = 4096;
 /** Larger batches get a buffer of their own, never kept. */
-const MAX_POOLED_BYTES = 64 * 1024 * 1024;
+const MAX_POOLED_BYTES = 4 * 1024 * 1024;
 /** Free buffers kept per size class: enough for the calls a host runs at once. */
-const KEEP_PER_CLASS = 8;
+const KEEP_PER_CLASS = 4;
 
 export class BatchBuffers {
   /** Free buffers by size class: class k holds buffers of MIN_BYTES << k bytes. */

@@ -3,8 +3,9 @@
  * that names it (`states[3].state: ...`). Equal states are one state (routing/distinct.ts), so only
  * distinct states go on the wire and indices map back to the first object given.
  *
- * This runs on the main thread for every call and every state, so it allocates nothing per state beyond
- * the wire tuple: paths and messages are built only when a state is refused.
+ * This runs on the main thread for every call and every state, so it allocates little per state (the
+ * wire tuple, and a map entry in DistinctStates): paths and messages are built only when a state is
+ * refused.
  */
 import { Packr } from 'msgpackr';
 import { describe, inputError, type SandboxError } from '../errors.js';
@@ -83,6 +84,7 @@ function toWire(state: unknown, i: number): WireState {
   return [user_id, presence as string, last_active_ts, last_federation_update_ts, last_user_sync_ts, status_msg, currently_active];
 }
 
+/** One of FIELDS: a switch, because a Set lookup per key cost more (a test of every field keeps the two together). */
 function isField(key: string): boolean {
   switch (key) {
     case 'user_id':
