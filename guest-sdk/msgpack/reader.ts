@@ -25,8 +25,7 @@ export class Reader {
   private readonly start: usize;
   private readonly end: usize;
   private pos: usize;
-  /** The first error, "<what> at byte <offset>", or null. */
-  error: string | null = null;
+  private firstError: string | null = null;
   /** Byte offset of the first error from the start of the input, or -1. */
   errorOffset: i32 = -1;
   private failed: bool = false;
@@ -42,6 +41,9 @@ export class Reader {
   // @ts-ignore: decorator
   @inline get ok(): bool { return !this.failed; }
 
+  /** The first error, "<what> at byte <offset>", or null; set only by fail(), with `failed`. */
+  get error(): string | null { return this.firstError; }
+
   /** Offset of the next byte to read, from the start of the input. */
   // @ts-ignore: decorator
   @inline get offset(): i32 { return <i32>(this.pos - this.start); }
@@ -50,7 +52,7 @@ export class Reader {
   fail(message: string, offset: i32): void {
     if (this.failed) return;
     this.failed = true;
-    this.error = message + " at byte " + offset.toString();
+    this.firstError = message + " at byte " + offset.toString();
     this.errorOffset = offset;
     this.pos = this.end;
   }
