@@ -1,0 +1,190 @@
+"""HTTP/1.1 to one sidecar, over TCP or a Unix socket, with keep-alive.
+
+Not ModuleApi.http_client: that client speaks only http(s) URLs (no Unix sockets; its ProxyAgent raises
+SchemeNotSupported), sends loopback traffic through a configured http_proxy, logs every request at INFO
+and has a fixed 60 s timeout. A Twisted Agent with our own endpoint factory does both transports, keeps
+connections alive (an HTTP/1.0-style connection per call loses requests under load) and leaves the time
+limit to the caller.
+"""
+
+import json
+from typing import Any, Optional
+
+from twisted.internet import defer
+from twisted.internet.endpoints import HostnameEndpoint, UNIXClientEndpoint
+from twisted.internet.protocol import Protocol
+from twisted.web.client import Agent, HTTPConnectionPool, ResponseNeverReceived
+from twisted.web.http_headers import Headers
+from twisted.web.iweb import IAgentEndpointFactory, IBodyProducer
+from zope.interface import implementer
+
+from synapse.module_api import make_deferred_yieldable
+
+from .config import Sidecar
+from .errors import BatchRejected, MalformedAnswer, SidecarError, SidecarUnavailable
+
+# Node's HTTP server closes an idle keep-alive connection after 5 s: drop ours before it does, so a
+# request is rarely written into a connection the server is closing.
+IDLE_CONNECTION_S = 4
+CONNECT_TIMEOUT_S = 5
+
+
+@implementer(IAgentEndpointFactory)
+class _Endpoints:
+    def __init__(self, reactor: Any, sidecar: Sidecar):
+        self._reactor = reactor
+        self._sidecar = sidecar
+
+    def endpointForURI(self, uri: Any) -> Any:
+        s = self._sidecar
+        if s.socket is not None:
+            return UNIXClientEndpoint(self._reactor, s.socket, timeout=CONNECT_TIMEOUT_S)
+        return HostnameEndpoint(self._reactor, s.host.encode("idna"), s.port, timeout=CONNECT_TIMEOUT_S)
+
+
+@implementer(IBodyProducer)
+class _Body:
+    """The whole body in one write (FileBodyProducer would spend a reactor turn per chunk)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self.length = len(data)
+
+    def startProducing(self, consumer: Any) -> "defer.Deferred[None]":
+        consumer.write(self._data)
+        return defer.succeed(None)
+
+    def pauseProducing(self) -> None:
+        pass
+
+    def resumeProducing(self) -> None:
+        pass
+
+    def stopProducing(self) -> None:
+        pass
+
+
+class _Collect(Protocol):
+    """Reads a response body, up to a cap: past it the connection is dropped and the answer refused."""
+
+    def __init__(self, done: "defer.Deferred[bytes]", limit: int):
+        self._done = done
+        self._limit = limit
+        self._parts: list = []
+        self._size = 0
+
+    def dataReceived(self, data: bytes) -> None:
+        self._size += len(data)
+        if self._size > self._limit:
+            self.transport.stopProducing()
+            if not self._done.called:
+                self._done.errback(MalformedAnswer(f"answer larger than max_answer_bytes ({self._limit})"))
+            return
+        self._parts.append(data)
+
+    def connectionLost(self, reason: Any) -> None:
+        if self._done.called:
+            return
+        # A body that ends early is a lost connection, not an answer (PotentialDataLoss is the normal end
+        # of a response without a length; Node always sends one, or chunked).
+        from twisted.web.client import ResponseDone
+        from twisted.web.http import PotentialDataLoss
+
+        if reason.check(ResponseDone, PotentialDataLoss):
+            self._done.callback(b"".join(self._parts))
+        else:
+            self._done.errback(SidecarUnavailable(f"connection lost while reading the answer: {reason.getErrorMessage()}"))
+
+
+class SidecarClient:
+    """One sidecar. Every method raises a SidecarError subclass and nothing else."""
+
+    def __init__(self, reactor: Any, sidecar: Sidecar, max_answer_bytes: int, persistent: bool = True):
+        self.sidecar = sidecar
+        self.url = sidecar.url
+        self._limit = max_answer_bytes
+        self._pool = HTTPConnectionPool(reactor, persistent=persistent)
+        self._pool.maxPersistentPerHost = 16
+        self._pool.cachedConnectionTimeout = IDLE_CONNECTION_S
+        self._agent = Agent.usingEndpointFactory(reactor, _Endpoints(reactor, sidecar), pool=self._pool)
+        # The Host header only: the endpoint factory decides where the bytes go.
+        host = "localhost" if sidecar.socket else (f"[{sidecar.host}]" if ":" in sidecar.host else sidecar.host) + f":{sidecar.port}"
+        self._origin = f"http://{host}{sidecar.base}"
+
+    async def open(self, method: bytes, path: str, headers: dict, body: Optional[bytes] = None) -> Any:
+        """Send a request; the response once its headers are in (for streams)."""
+        uri = (self._origin + path).encode("ascii")
+        h = Headers({k.encode(): [v.encode()] for k, v in headers.items()})
+        # A pooled connection the server closed just before we wrote: the request never left or was never
+        # answered. Both routes are pure functions of their input, so one retry on a new connection is safe.
+        for attempt in (1, 2):
+            try:
+                return await make_deferred_yieldable(
+                    self._agent.request(method, uri, h, _Body(body) if body is not None else None)
+                )
+            except ResponseNeverReceived as e:
+                # Our own timeout cancelled it: that must end the call, not start a retry.
+                if any(r.check(defer.CancelledError) for r in e.reasons):
+                    raise defer.CancelledError() from None
+                if attempt == 2:
+                    raise SidecarUnavailable(f"{self.url}: no response ({_reason(e)})") from None
+            except (defer.CancelledError, SidecarError):
+                raise
+            except Exception as e:
+                raise SidecarUnavailable(f"{self.url}: {type(e).__name__}: {_reason(e)}") from None
+
+    async def call(self, method: bytes, path: str, headers: dict, body: Optional[bytes], accept: str) -> bytes:
+        """A request whose 200 answer must have media type `accept`; its body."""
+        response = await self.open(method, path, {**headers, "Accept": accept}, body)
+        length = response.length
+        if isinstance(length, int) and length > self._limit:
+            response.deliverBody(Protocol())
+            raise MalformedAnswer(f"{self.url}: answer of {length} bytes is over max_answer_bytes ({self._limit})")
+        done: "defer.Deferred[bytes]" = defer.Deferred()
+        response.deliverBody(_Collect(done, self._limit))
+        try:
+            data = await make_deferred_yieldable(done)
+        except (defer.CancelledError, SidecarError):
+            raise
+        except Exception as e:
+            raise SidecarUnavailable(f"{self.url}: {type(e).__name__}: {_reason(e)}") from None
+        code = response.code
+        if code == 200:
+            media = (response.headers.getRawHeaders(b"content-type") or [b""])[0].split(b";")[0].strip()
+            if media.decode("latin-1").lower() != accept:
+                raise MalformedAnswer(f"{self.url}: answer of type {media.decode('latin-1')!r}, expected {accept}")
+            return data
+        message = _error_message(data)
+        if code == 400:
+            raise BatchRejected(f"{self.url} refused the request: {message}")
+        # 5xx, and 404/415 from a sidecar too old for this route: the sidecar is unusable for now.
+        raise SidecarUnavailable(f"{self.url} answered {code}: {message}")
+
+    async def close(self) -> None:
+        await self._pool.closeCachedConnections()
+
+
+def _error_message(data: bytes) -> str:
+    try:
+        error = json.loads(data)["error"]
+        path = f" at {error['path']}" if error.get("path") else ""
+        return f"{error.get('code')}{path}: {error.get('message')}"
+    except Exception:
+        return repr(data[:200])
+
+
+def _reason(e: Exception) -> str:
+    reasons = getattr(e, "reasons", None)
+    if reasons:
+        return "; ".join(r.getErrorMessage() for r in reasons)
+    return str(e) or type(e).__name__
+
+
+def decode_json(data: bytes, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError as e:
+        raise MalformedAnswer(f"{what}: not JSON ({e})") from None
+
+
+__all__ = ["SidecarClient", "decode_json"]
