@@ -12,7 +12,7 @@ from synapse.module_api.errors import ConfigError
 
 DEFAULT_TIMEOUT_S = 0.5
 DEFAULT_BACKOFF_S = 1.0
-DEFAULT_BACKOFF_MAX_S = 30.0
+DEFAULT_BACKOFF_MAX_S = 10.0
 DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024
 # Synapse's name for the main process in `stream_writers`/`instance_map`.
 MAIN_PROCESS = "master"

@@ -24,7 +24,7 @@ EVENT = "send_local_online_presence_to"
 # The sidecar sends a heartbeat every few seconds: this long with no byte means the stream is dead.
 IDLE_TIMEOUT_S = 45.0
 RECONNECT_MIN_S = 0.25
-RECONNECT_MAX_S = 30.0
+RECONNECT_MAX_S = 10.0
 MAX_EVENT_BYTES = 4 * 1024 * 1024
 _END = object()
 
