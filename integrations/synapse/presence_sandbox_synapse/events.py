@@ -163,5 +163,6 @@ class EventSubscriber:
         try:
             await self._deliver(users)
             self.delivered += 1
+            logger.info("presence-sandbox events: sent local online presence to %d users", len(users))
         except Exception as e:
             logger.warning("presence-sandbox events: send_local_online_presence_to(%d users) failed: %s", len(users), e)

@@ -140,6 +140,9 @@ export async function startSynapse(port: number, modules: string, extraEnv: Reco
     log,
     async stop() {
       await child.stop();
+      // Kept for whoever reads a red run.
+      await mkdir(join(REPO, 'test/.out'), { recursive: true });
+      await writeFile(join(REPO, 'test/.out/synapse-homeserver.log'), await log());
       await rm(dir, { recursive: true, force: true });
     },
   };
