@@ -56,7 +56,7 @@ beforeAll(async () => {
   await serve(BUNDLED);
   const modules = (await readmeSnippet()).replace(README_SIDECAR_URL, `http://127.0.0.1:${sidecarPort}`);
   synapse = await startSynapse(await freePort(), modules);
-  [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((name) => User.register(synapse, name)));
+  [alice, bob, carol] = await Promise.all([User.register(synapse, 'alice'), User.register(synapse, 'bob'), User.register(synapse, 'carol')]);
   await until('the module subscribed to the events stream', async () => (await count('presence-sandbox events: subscribed')) >= 1);
 }, 240_000);
 

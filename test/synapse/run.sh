@@ -10,14 +10,9 @@ mkdir -p test/.out
 [ -f dist/host/cli/main.js ] || npm run build
 
 src=/opt/presence-sandbox-synapse
-rm -rf "$root$src" && mkdir -p "$root$src"
-cp -r integrations/synapse/. "$root$src/"
-find "$root$src" -name __pycache__ -prune -exec rm -rf {} +
-# --no-build-isolation: setuptools comes from Debian, not an index; --break-system-packages: the chroot's
-# Python is Debian's own, where Synapse lives.
-if ! chroot "$root" python3 -m pip install --quiet --no-deps --no-build-isolation --break-system-packages --force-reinstall --root-user-action=ignore "$src"; then
+if ! bash .ci/synapse-install-module.sh; then
   echo '{"passed": 0, "failed": 1}' >test/.out/synapse-unit.json
-  echo "pip install of integrations/synapse failed"
+  echo "pip install of integrations/synapse into the chroot failed"
   exit 1
 fi
 

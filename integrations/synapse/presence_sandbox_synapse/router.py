@@ -35,6 +35,23 @@ def _interest(answer: bytes) -> Union[Set[str], str]:
     return set(users)
 
 
+def map_back(routing: Dict[str, List[int]], states: List[Any]) -> Dict[str, Set[Any]]:
+    """Synapse's own objects back: the sidecar names states by their index in the batch. Equal states
+    are one state (the sidecar gives the first occurrence), and a set of them holds it once.
+    Destinations with the same indices share one set: hashing each state is most of the cost, and
+    Synapse copies every set it is given into its own."""
+    pick = states.__getitem__
+    made: Dict[tuple, Set[Any]] = {}
+    out: Dict[str, Set[Any]] = {}
+    for destination, indices in routing.items():
+        key = tuple(indices)
+        routed = made.get(key)
+        if routed is None:
+            routed = made[key] = set(map(pick, indices))
+        out[destination] = routed
+    return out
+
+
 class PresenceSandboxRouter:
     def __init__(self, config: RouterConfig, api: ModuleApi, reactor: Any = None):
         if reactor is None:
@@ -93,10 +110,7 @@ class PresenceSandboxRouter:
             lambda c: c.call(b"POST", "/v1/users_for_states", {"Content-Type": BATCH_MEDIA_TYPE}, body, ROUTING_MEDIA_TYPE),
             lambda answer: decode_routing(answer, len(states)),
         )
-        # Synapse's own objects back: the sidecar names states by their index in the batch. Equal states
-        # are one state (the sidecar gives the first occurrence), and a set of them holds it once.
-        pick = states.__getitem__
-        return {destination: set(map(pick, indices)) for destination, indices in routing.items()}
+        return map_back(routing, states)
 
     async def get_interested_users(self, user_id: str) -> Union[Set[str], str]:
         return await self._call(

@@ -4,10 +4,21 @@
  * a condition with a generous limit: a loaded machine makes the tests slower, never red.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+/** The project's root, from test/synapse/harness/ or from its compiled copy under dist/ (the benches). */
+export const REPO = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'modules', 'presence-sandbox.yaml'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the project root (modules/presence-sandbox.yaml) above this file');
+    dir = up;
+  }
+  return `${dir}/`;
+})();
 
 /** A free loopback port (asked of the kernel, then released for the child to take). */
 export function freePort(): Promise<number> {
