@@ -38,16 +38,16 @@ def _interest(answer: bytes) -> Union[Set[str], str]:
 def map_back(routing: Dict[str, List[int]], states: List[Any]) -> Dict[str, Set[Any]]:
     """Synapse's own objects back: the sidecar names states by their index in the batch. Equal states
     are one state (the sidecar gives the first occurrence), and a set of them holds it once.
-    Destinations with the same indices share one set: hashing each state is most of the cost, and
+    Destinations with the same index list share one set: hashing each state is most of the cost, and
     Synapse copies every set it is given into its own."""
     pick = states.__getitem__
-    made: Dict[tuple, Set[Any]] = {}
+    made: Dict[int, Set[Any]] = {}
     out: Dict[str, Set[Any]] = {}
     for destination, indices in routing.items():
-        key = tuple(indices)
-        routed = made.get(key)
+        # decode_routing hands equal index arrays over as one list.
+        routed = made.get(id(indices))
         if routed is None:
-            routed = made[key] = set(map(pick, indices))
+            routed = made[id(indices)] = set(map(pick, indices))
         out[destination] = routed
     return out
 

@@ -1,10 +1,10 @@
-"""HTTP/1.1 to one sidecar, over TCP or a Unix socket, with keep-alive.
+"""HTTP/1.1 to one sidecar, over TCP or a Unix socket, with keep-alive: the calls through the small
+client in http11.py, the events stream through a Twisted Agent.
 
 Not ModuleApi.http_client: that client speaks only http(s) URLs (no Unix sockets; its ProxyAgent raises
 SchemeNotSupported), sends loopback traffic through a configured http_proxy, logs every request at INFO
-and has a fixed 60 s timeout. A Twisted Agent with our own endpoint factory does both transports, keeps
-connections alive (an HTTP/1.0-style connection per call loses requests under load) and leaves the time
-limit to the caller.
+and has a fixed 60 s timeout. Our own endpoints do both transports, connections are kept alive (an
+HTTP/1.0-style connection per call loses requests under load) and the time limit is the caller's.
 """
 
 import json
@@ -12,15 +12,15 @@ from typing import Any, Optional
 
 from twisted.internet import defer
 from twisted.internet.endpoints import HostnameEndpoint, UNIXClientEndpoint
-from twisted.internet.protocol import Protocol
 from twisted.web.client import Agent, HTTPConnectionPool, ResponseNeverReceived
 from twisted.web.http_headers import Headers
-from twisted.web.iweb import IAgentEndpointFactory, IBodyProducer
+from twisted.web.iweb import IAgentEndpointFactory
 from zope.interface import implementer
 
 from synapse.module_api import make_deferred_yieldable
 
 from .config import Sidecar
+from .http11 import Http11Pool
 from .errors import BatchRejected, MalformedAnswer, SidecarError, SidecarUnavailable
 
 # Node's HTTP server closes an idle keep-alive connection after 5 s: drop ours before it does, so a
@@ -42,60 +42,6 @@ class _Endpoints:
         return HostnameEndpoint(self._reactor, s.host.encode("idna"), s.port, timeout=CONNECT_TIMEOUT_S)
 
 
-@implementer(IBodyProducer)
-class _Body:
-    """The whole body in one write (FileBodyProducer would spend a reactor turn per chunk)."""
-
-    def __init__(self, data: bytes):
-        self._data = data
-        self.length = len(data)
-
-    def startProducing(self, consumer: Any) -> "defer.Deferred[None]":
-        consumer.write(self._data)
-        return defer.succeed(None)
-
-    def pauseProducing(self) -> None:
-        pass
-
-    def resumeProducing(self) -> None:
-        pass
-
-    def stopProducing(self) -> None:
-        pass
-
-
-class _Collect(Protocol):
-    """Reads a response body, up to a cap: past it the connection is dropped and the answer refused."""
-
-    def __init__(self, done: "defer.Deferred[bytes]", limit: int):
-        self._done = done
-        self._limit = limit
-        self._parts: list = []
-        self._size = 0
-
-    def dataReceived(self, data: bytes) -> None:
-        self._size += len(data)
-        if self._size > self._limit:
-            self.transport.stopProducing()
-            if not self._done.called:
-                self._done.errback(MalformedAnswer(f"answer larger than max_answer_bytes ({self._limit})"))
-            return
-        self._parts.append(data)
-
-    def connectionLost(self, reason: Any) -> None:
-        if self._done.called:
-            return
-        # A body that ends early is a lost connection, not an answer (PotentialDataLoss is the normal end
-        # of a response without a length; Node always sends one, or chunked).
-        from twisted.web.client import ResponseDone
-        from twisted.web.http import PotentialDataLoss
-
-        if reason.check(ResponseDone, PotentialDataLoss):
-            self._done.callback(b"".join(self._parts))
-        else:
-            self._done.errback(SidecarUnavailable(f"connection lost while reading the answer: {reason.getErrorMessage()}"))
-
-
 class SidecarClient:
     """One sidecar. Every method raises a SidecarError subclass and nothing else."""
 
@@ -110,9 +56,12 @@ class SidecarClient:
         # The Host header only: the endpoint factory decides where the bytes go.
         host = "localhost" if sidecar.socket else (f"[{sidecar.host}]" if ":" in sidecar.host else sidecar.host) + f":{sidecar.port}"
         self._origin = f"http://{host}{sidecar.base}"
+        self._host = host
+        self._base = sidecar.base
+        self._calls = Http11Pool(reactor, _Endpoints(reactor, sidecar).endpointForURI(None), max_answer_bytes, IDLE_CONNECTION_S)
 
-    async def open(self, method: bytes, path: str, headers: dict, body: Optional[bytes] = None) -> Any:
-        """Send a request; the response once its headers are in (for streams)."""
+    async def open(self, method: bytes, path: str, headers: dict) -> Any:
+        """Send a request without a body; the response once its headers are in (for the events stream)."""
         uri = (self._origin + path).encode("ascii")
         h = Headers({k.encode(): [v.encode()] for k, v in headers.items()})
         # A pooled connection the server closed just before we wrote: the request never left or was never
@@ -120,7 +69,7 @@ class SidecarClient:
         for attempt in (1, 2):
             try:
                 return await make_deferred_yieldable(
-                    self._agent.request(method, uri, h, _Body(body) if body is not None else None)
+                    self._agent.request(method, uri, h)
                 )
             except ResponseNeverReceived as e:
                 # Our own timeout cancelled it: that must end the call, not start a retry.
@@ -135,32 +84,30 @@ class SidecarClient:
 
     async def call(self, method: bytes, path: str, headers: dict, body: Optional[bytes], accept: str) -> bytes:
         """A request whose 200 answer must have media type `accept`; its body."""
-        response = await self.open(method, path, {**headers, "Accept": accept}, body)
-        length = response.length
-        if isinstance(length, int) and length > self._limit:
-            response.deliverBody(Protocol())
-            raise MalformedAnswer(f"{self.url}: answer of {length} bytes is over max_answer_bytes ({self._limit})")
-        done: "defer.Deferred[bytes]" = defer.Deferred()
-        response.deliverBody(_Collect(done, self._limit))
+        head = [f"{method.decode()} {self._base}{path} HTTP/1.1", f"Host: {self._host}", f"Accept: {accept}"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        if body is not None:
+            head.append(f"Content-Length: {len(body)}")
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b"")
         try:
-            data = await make_deferred_yieldable(done)
+            code, response_headers, answer = await self._calls.request(data)
         except (defer.CancelledError, SidecarError):
             raise
         except Exception as e:
             raise SidecarUnavailable(f"{self.url}: {type(e).__name__}: {_reason(e)}") from None
-        code = response.code
         if code == 200:
-            media = (response.headers.getRawHeaders(b"content-type") or [b""])[0].split(b";")[0].strip()
-            if media.decode("latin-1").lower() != accept:
-                raise MalformedAnswer(f"{self.url}: answer of type {media.decode('latin-1')!r}, expected {accept}")
-            return data
-        message = _error_message(data)
+            media = response_headers.get("content-type", "").split(";")[0].strip().lower()
+            if media != accept:
+                raise MalformedAnswer(f"{self.url}: answer of type {media!r}, expected {accept}")
+            return answer
+        message = _error_message(answer)
         if code == 400:
             raise BatchRejected(f"{self.url} refused the request: {message}")
         # 5xx, and 404/415 from a sidecar too old for this route: the sidecar is unusable for now.
         raise SidecarUnavailable(f"{self.url} answered {code}: {message}")
 
     async def close(self) -> None:
+        self._calls.close()
         await self._pool.closeCachedConnections()
 
 

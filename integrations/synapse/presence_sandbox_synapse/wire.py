@@ -252,11 +252,22 @@ def _map(data: bytes, pos: int, n: int, depth: int) -> Tuple[Dict[Any, Any], int
 
 
 def decode_routing(data: bytes, batch_size: int) -> Dict[str, List[int]]:
-    """The users_for_states answer: {destination user ID: [ascending, distinct indices into the batch]}."""
-    routing = decode(data)
-    if type(routing) is not dict:
-        raise MalformedAnswer("the answer is not a map of destination -> indices")
+    """The users_for_states answer: {destination user ID: [ascending, distinct indices into the batch]}.
+    Destinations whose index arrays are the same bytes get the same list object (a router that sends
+    the same states to several users is common), decoded and checked once."""
+    try:
+        routing, pos = _routing_map(data)
+    except IndexError:
+        raise MalformedAnswer("truncated msgpack") from None
+    except (UnicodeDecodeError, struct.error) as e:
+        raise MalformedAnswer(f"malformed msgpack: {e}") from None
+    if pos != len(data):
+        raise MalformedAnswer(f"{len(data) - pos} trailing bytes after the msgpack value")
+    checked = set()
     for destination, indices in routing.items():
+        if id(indices) in checked:
+            continue
+        checked.add(id(indices))
         if type(indices) is not list:
             raise MalformedAnswer(f"{destination}: expected a list of indices")
         if not indices:
@@ -268,3 +279,29 @@ def decode_routing(data: bytes, batch_size: int) -> Dict[str, List[int]]:
         if not all(map(lt, indices, indices[1:])):
             raise MalformedAnswer(f"{destination}: indices not ascending and distinct")
     return routing
+
+
+def _routing_map(data: bytes) -> Tuple[Dict[str, Any], int]:
+    b = data[0]
+    if 0x80 <= b <= 0x8F:
+        n, pos = b & 0x0F, 1
+    elif b in (0xDE, 0xDF):
+        size = 2 if b == 0xDE else 4
+        _need(data, 1 + size)
+        n, pos = int.from_bytes(data[1 : 1 + size], "big"), 1 + size
+    else:
+        raise MalformedAnswer("the answer is not a map of destination -> indices")
+    _need(data, pos + 2 * n)
+    out: Dict[str, Any] = {}
+    seen: Dict[bytes, Any] = {}
+    for _ in range(n):
+        key, pos = _value(data, pos, 1)
+        if type(key) is not str:
+            raise MalformedAnswer(f"map key {key!r} is not a str")
+        if key in out:
+            raise MalformedAnswer(f"map key {key!r} repeated")
+        start = pos
+        value, pos = _value(data, pos, 1)
+        raw = data[start:pos]
+        out[key] = seen.setdefault(raw, value)
+    return out, pos

@@ -92,6 +92,13 @@ class FakeSidecar(resource.Resource):
             return b"{}"
         if self.mode == "out_of_range":
             return pack({ALICE: [len(batch)]})
+        if self.mode == "chunked":
+            # No Content-Length: Twisted sends the body chunked, here in two chunks.
+            answer = pack(custom_routing(batch))
+            request.write(answer[:3])
+            request.write(answer[3:])
+            request.finish()
+            return server.NOT_DONE_YET
         return pack(custom_routing(batch))
 
     def render_GET(self, request: Any) -> Any:

@@ -69,6 +69,23 @@ class RouterTest(unittest.TestCase):
         self.assertEqual(fake.calls, 20)
         self.assertEqual(fake.connections, 1)
 
+    async def test_chunked_answers_are_read_and_the_connection_kept(self):
+        fake, url = self.start_sidecar()
+        fake.mode = "chunked"
+        router, _ = self.router(url)
+        for _ in range(3):
+            self.assertEqual(await router.get_users_for_states([state(BOB), state(CHARLIE)]), {ALICE: {state(BOB), state(CHARLIE)}})
+        self.assertEqual(fake.connections, 1)
+
+    async def test_a_kept_alive_connection_the_server_closed_is_replaced(self):
+        fake, url = self.start_sidecar()
+        router, _ = self.router(url)
+        await router.get_users_for_states([state(BOB)])
+        for conn in list(router._balancer._clients()[0]._calls._idle):
+            conn[0].transport.loseConnection()  # as a server's keep-alive timeout would
+        self.assertEqual(await router.get_users_for_states([state(BOB)]), {ALICE: {state(BOB)}})
+        self.assertEqual(fake.connections, 2)
+
     async def test_a_hanging_sidecar_times_out_with_our_error(self):
         fake, url = self.start_sidecar()
         fake.mode = "hang"

@@ -93,3 +93,11 @@ class StrictDecoding(unittest.TestCase):
         for answer in ([], {"@a:x.org": [3]}, {"@a:x.org": [1, 1]}, {"@a:x.org": [2, 1]}, {"@a:x.org": ["0"]}, {"@a:x.org": [True]}, {"@a:x.org": 1}, {"@a:x.org": [-1]}):
             with self.assertRaises(MalformedAnswer, msg=repr(answer)):
                 decode_routing(pack(answer), 3)
+
+    def test_equal_index_arrays_come_back_as_one_list(self):
+        routing = decode_routing(pack({"@a:x.org": [0, 1], "@b:x.org": [0, 1], "@c:x.org": [1]}), 2)
+        self.assertIs(routing["@a:x.org"], routing["@b:x.org"])
+        self.assertEqual(routing["@c:x.org"], [1])
+        for bad in (b"\x81\xa1a\x91\x05", b"\x90", b"\x81\xa1a\x92\x01\x01", b"\x82\xa1a\x90\xa1a\x90", b"\x81\x01\x90"):
+            with self.assertRaises(MalformedAnswer, msg=bad.hex()):
+                decode_routing(bad, 3)
