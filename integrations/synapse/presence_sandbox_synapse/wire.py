@@ -293,15 +293,23 @@ def _routing_map(data: bytes) -> Tuple[Dict[str, Any], int]:
         raise MalformedAnswer("the answer is not a map of destination -> indices")
     _need(data, pos + 2 * n)
     out: Dict[str, Any] = {}
-    seen: Dict[bytes, Any] = {}
+    # A few long index arrays already decoded, with their bytes. msgpack is self-delimiting, so bytes at
+    # `pos` that begin with a complete value's encoding are that value: a memcmp instead of a decode.
+    seen: List[Tuple[bytes, Any]] = []
     for _ in range(n):
         key, pos = _value(data, pos, 1)
         if type(key) is not str:
             raise MalformedAnswer(f"map key {key!r} is not a str")
         if key in out:
             raise MalformedAnswer(f"map key {key!r} repeated")
-        start = pos
-        value, pos = _value(data, pos, 1)
-        raw = data[start:pos]
-        out[key] = seen.setdefault(raw, value)
+        for raw, value in seen:
+            if data.startswith(raw, pos):
+                pos += len(raw)
+                break
+        else:
+            start = pos
+            value, pos = _value(data, pos, 1)
+            if pos - start >= 32 and len(seen) < 8:
+                seen.append((data[start:pos], value))
+        out[key] = value
     return out, pos
