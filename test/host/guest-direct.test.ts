@@ -1,0 +1,151 @@
+/**
+ * The worker's reading side, run directly on this thread: the real Guest and readers of dist/ on real
+ * Wasm, without a pool, so that what is proven here does not depend on admission. In particular the
+ * poisoning of a call after a failed import holds whether or not admission accepts exception handling,
+ * and what a result hands to the main thread is exactly its distinct entries.
+ */
+import { Packr } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { Guest } from '../../dist/host/worker/guest.js';
+import { GuestFailure } from '../../dist/host/worker/guest-failure.js';
+import { readUtf16leCut, readUtf8, readUtf8Cut } from '../../dist/host/worker/guest-text.js';
+import { readInterest, readRouting, readUserIdList } from '../../dist/host/worker/output-reader.js';
+import { compileWat } from '../helpers/wat.js';
+
+const packr = new Packr({ useRecords: false });
+const packMap = (entries: [string, unknown][]) => packr.pack(new Map(entries));
+const CAPS = { maxDestinations: 100_000, maxInterestedUsers: 100_000, maxResultEntries: 1_000_000 };
+const OUTPUT_CAP = 16 * 1024 * 1024;
+const BATCH = packr.pack([['@a:example.com', 'online', 1, 2, 3, null, true]]);
+const USER = new TextEncoder().encode('@alice:example.com');
+
+async function guestOf(name: string): Promise<Guest> {
+  return new Guest(new WebAssembly.Module(await compileWat(name)), OUTPUT_CAP);
+}
+
+/** What `run` throws, which must be a GuestFailure. */
+function failure(run: () => unknown): GuestFailure {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(GuestFailure);
+    return err as GuestFailure;
+  }
+  return expect.fail('expected a failure');
+}
+
+describe('a call whose import failed stays failed, whatever the module does next', () => {
+  it('caught_host_trap: a caught abort fails users_for_states (trap), nothing of its answer is read', async () => {
+    const guest = await guestOf('caught_host_trap');
+    guest.runInit(packr.pack({}));
+    const err = failure(() => guest.invoke(guest.usersForStates!, BATCH, 'users_for_states'));
+    expect(err.code).toBe('trap');
+    expect(err.message).toBe('abort: abort (caught by the module in users_for_states, which went on: the call fails all the same)');
+    // The record keeps the first failure: every later import of this call would fail at once.
+    expect(guest.record.failure).toBeInstanceOf(GuestFailure);
+  });
+
+  it('caught_host_trap: a caught bad log range fails interested_users (bad_output); the later log is not kept', async () => {
+    const guest = await guestOf('caught_host_trap');
+    guest.runInit(packr.pack({}));
+    const err = failure(() => guest.invoke(guest.interestedUsers!, USER, 'interested_users'));
+    expect(err.code).toBe('bad_output');
+    expect(err.message).toMatch(/^presence\.log message: range \[2147483632, 2147483648\) lies outside memory/);
+    expect(guest.record.logs).toEqual([]);
+  });
+
+  it('caught_host_trap: a caught abort in init fails init', async () => {
+    const guest = await guestOf('caught_host_trap');
+    const err = failure(() => guest.runInit(packr.pack({ any: 'thing' })));
+    expect(err.code).toBe('trap');
+    expect(err.message).toMatch(/caught by the module in presence_init/);
+  });
+});
+
+describe('a result reaches the main thread as its distinct entries', () => {
+  it('repeated_entries: 8 000 000 repeats of index 0 are one index; at the default cap, refused at the header', async () => {
+    const guest = await guestOf('repeated_entries');
+    guest.runInit(packr.pack({}));
+    const output = guest.invoke(guest.usersForStates!, BATCH, 'users_for_states');
+    expect(output.byteLength).toBe(8_000_021);
+    const routing = readRouting(output, 1, { ...CAPS, maxResultEntries: 10_000_000 });
+    expect(routing.destinations).toEqual(['@a:example.com']);
+    expect([...routing.offsets]).toEqual([0, 1]);
+    expect([...routing.indices]).toEqual([0]);
+    const err = failure(() => readRouting(output, 1, CAPS));
+    expect(err.code).toBe('output_too_large');
+    expect(err.message).toBe('8000001 result entries (user IDs plus indices, repeats included) exceeds sandbox.max_result_entries (1000000)');
+    const users = readInterest(guest.invoke(guest.interestedUsers!, USER, 'interested_users'), CAPS);
+    expect(users).toEqual(['@a:example.com']);
+  });
+
+  it('repeated keys share one set; indices keep the order they first appear in', () => {
+    // msgpackr cannot write a repeated key from a Map: the map is built by hand (fixmap of 3).
+    const entry = (user: string, indices: number[]) => [...packr.pack(user), ...packr.pack(indices)];
+    const handmade = new Uint8Array([0x83, ...entry('@a:x.org', [2, 0, 2]), ...entry('@b:x.org', [1, 1]), ...entry('@a:x.org', [0, 1, 2])]);
+    const routing = readRouting(handmade, 3, CAPS);
+    expect(routing.destinations).toEqual(['@a:x.org', '@b:x.org']);
+    expect([...routing.offsets]).toEqual([0, 3, 4]);
+    expect([...routing.indices]).toEqual([2, 0, 1, 1]);
+  });
+
+  it('entries are counted as written: destinations plus indices, repeats included, on each header', () => {
+    const bytes = packMap([
+      ['@a:x.org', [0, 0, 0]],
+      ['@b:x.org', [0]],
+    ]);
+    // 2 destinations + 4 indices = 6 entries.
+    expect(readRouting(bytes, 1, { ...CAPS, maxResultEntries: 6 }).indices.length).toBe(2);
+    expect(failure(() => readRouting(bytes, 1, { ...CAPS, maxResultEntries: 5 })).code).toBe('output_too_large');
+    expect(failure(() => readInterest(packr.pack(['@a:x.org', '@a:x.org']), { ...CAPS, maxResultEntries: 1 })).code).toBe('output_too_large');
+  });
+
+  it('user IDs collapse in interested_users answers and send arguments', () => {
+    expect(readInterest(packr.pack(['@b:x.org', '@a:x.org', '@b:x.org']), CAPS)).toEqual(['@b:x.org', '@a:x.org']);
+    expect(readUserIdList(packr.pack(['@a:x.org', '@a:x.org']), 'send', 10)).toEqual(['@a:x.org']);
+  });
+
+  it('a BOM is a character: in front of ALL or of a user ID it is bad_output', () => {
+    const bom = (s: string) => new Uint8Array([0xa0 | (s.length + 3), 0xef, 0xbb, 0xbf, ...new TextEncoder().encode(s)]);
+    expect(failure(() => readInterest(bom('ALL'), CAPS)).code).toBe('bad_output');
+    expect(failure(() => readInterest(new Uint8Array([0x91, ...bom('@a:x.org')]), CAPS)).message).toMatch(/"\uFEFF@a:x\.org" is not a Matrix user ID/);
+    expect(failure(() => readRouting(new Uint8Array([0x81, ...bom('@a:x.org'), 0x90]), 1, CAPS)).code).toBe('bad_output');
+  });
+});
+
+describe('the one decoding rule (host/worker/guest-text.ts)', () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  const utf16 = (s: string) => new Uint8Array(Buffer.from(s, 'utf16le'));
+
+  it('keeps a BOM and refuses what is not UTF-8, never replacing it', () => {
+    expect(readUtf8(new Uint8Array([0xef, 0xbb, 0xbf, 0x41]), 'x')).toBe('\uFEFFA');
+    expect(failure(() => readUtf8(new Uint8Array([0x41, 0xff]), 'x')).message).toBe('x: not valid UTF-8');
+  });
+
+  it('cuts UTF-8 at the last character boundary at or before the cap, checking the character across it', () => {
+    expect(readUtf8Cut(utf8('abc'), 3, 'x')).toEqual({ text: 'abc', cut: false });
+    expect(readUtf8Cut(utf8('abcd'), 3, 'x')).toEqual({ text: 'abc', cut: true });
+    expect(readUtf8Cut(utf8('ab€d'), 3, 'x')).toEqual({ text: 'ab', cut: true });
+    expect(readUtf8Cut(utf8('ab€d'), 4, 'x')).toEqual({ text: 'ab', cut: true });
+    expect(readUtf8Cut(utf8('ab€d'), 5, 'x')).toEqual({ text: 'ab€', cut: true });
+    expect(readUtf8Cut(utf8('a😀b'), 2, 'x')).toEqual({ text: 'a', cut: true });
+    expect(readUtf8Cut(utf8('a😀b'), 4, 'x')).toEqual({ text: 'a', cut: true });
+    // The character across the cut is invalid (a lead byte then a non-continuation): refused.
+    expect(failure(() => readUtf8Cut(new Uint8Array([0x61, 0xe2, 0x82, 0x41]), 2, 'x')).code).toBe('bad_output');
+    // A fourth continuation byte after the cut is invalid, and refused.
+    expect(failure(() => readUtf8Cut(new Uint8Array([0xf0, 0x9f, 0x98, 0x80, 0x80, 0x41]), 1, 'x')).code).toBe('bad_output');
+    // Invalid bytes before the cut are refused; those after the straddling character are never read.
+    expect(failure(() => readUtf8Cut(new Uint8Array([0xff, 0x41, 0x41]), 2, 'x')).code).toBe('bad_output');
+    expect(readUtf8Cut(new Uint8Array([0x41, 0x41, 0xff]), 2, 'x')).toEqual({ text: 'AA', cut: true });
+  });
+
+  it('cuts UTF-16LE between code points; refuses a lone surrogate and an odd length', () => {
+    expect(readUtf16leCut(utf16('\uFEFFok'), 1024, 'x')).toEqual({ text: '\uFEFFok', cut: false });
+    expect(readUtf16leCut(utf16('abc'), 4, 'x')).toEqual({ text: 'ab', cut: true });
+    expect(readUtf16leCut(utf16('a😀b'), 4, 'x')).toEqual({ text: 'a', cut: true });
+    expect(readUtf16leCut(utf16('a😀b'), 6, 'x')).toEqual({ text: 'a😀', cut: true });
+    expect(failure(() => readUtf16leCut(utf16('a\ud800b'), 1024, 'x')).message).toBe('x: not valid UTF-16 (a lone surrogate)');
+    expect(failure(() => readUtf16leCut(utf16('a\udc00b'), 2, 'x')).code).toBe('bad_output');
+    expect(failure(() => readUtf16leCut(new Uint8Array(3), 1024, 'x')).code).toBe('bad_output');
+  });
+});
