@@ -37,8 +37,7 @@ export class Guest {
       },
       () => this.record,
     );
-    const exports = new WebAssembly.Instance(module, imports).exports;
-    this.failIfPoisoned('the start function');
+    const exports = this.enter('the start function', () => new WebAssembly.Instance(module, imports).exports);
     const version = exports[Export.ABI_VERSION];
     const value = version instanceof WebAssembly.Global ? version.value : undefined;
     if (value !== ABI_VERSION) {
@@ -77,23 +76,26 @@ export class Guest {
   }
 
   private call(callback: Callback, input: Uint8Array, name: string): number {
-    const ptr = this.alloc(input.byteLength) >>> 0;
-    this.failIfPoisoned(Export.ALLOC);
+    const ptr = this.enter(Export.ALLOC, () => this.alloc(input.byteLength) >>> 0);
     if (ptr === 0) throw badOutput(`${Export.ALLOC}(${input.byteLength}) returned 0`);
     this.memory.write(ptr, input, `${Export.ALLOC}(${input.byteLength}) for ${name}`);
-    const result = callback(ptr, input.byteLength) >>> 0;
-    this.failIfPoisoned(name);
-    return result;
+    return this.enter(name, () => callback(ptr, input.byteLength) >>> 0);
   }
 
   /**
-   * After guest code returns to the host: if a host import failed the call meanwhile, the call fails
-   * now. Reached only when the guest caught what the import threw (exception handling); otherwise the
-   * throw itself ended the call.
+   * Runs guest code. If a host import failed the call meanwhile, the call fails with that import's
+   * failure, however the guest code ended: by the import's own throw, by a later trap of its own, or by
+   * returning normally after catching the throw (exception handling).
    */
-  private failIfPoisoned(where: string): void {
+  private enter<T>(where: string, run: () => T): T {
+    let value: T;
+    try {
+      value = run();
+    } catch (err) {
+      throw this.record.failure ?? err;
+    }
     const failure = this.record.failure;
-    if (failure === undefined) return;
+    if (failure === undefined) return value;
     if (!(failure instanceof GuestFailure)) throw failure;
     throw new GuestFailure(failure.code, `${failure.message} (caught by the module in ${where}, which went on: the call fails all the same)`);
   }
