@@ -42,8 +42,6 @@ class EntryBudget {
   }
 }
 
-const marks = new IndexMarks();
-
 class Reader {
   private pos = 0;
   private readonly view: DataView;
@@ -149,7 +147,7 @@ export function readRouting(bytes: Uint8Array, count: number, caps: ResultCaps):
   const entries = r.mapHeader();
   if (entries > caps.maxDestinations) tooMany(entries, 'destinations', caps.maxDestinations, 'sandbox.max_destinations');
   budget.take(entries);
-  marks.begin(count, entries);
+  const marks = new IndexMarks(count);
   // A repeated key shares its first occurrence's list and stamp: the union the ABI promises.
   const byDestination = new Map<string, { stamp: number; list: number[] }>();
   let total = 0;

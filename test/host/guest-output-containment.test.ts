@@ -142,7 +142,7 @@ describe('no amplification: repeats collapse in the worker, entries are capped b
 
 describe('a failed import fails the call, though the module catches the throw', () => {
   // Assumes the admission in this branch, which loads modules using exception handling; where admission
-  // refuses the proposal at load, test/host/guest-poison.test.ts still proves the worker side.
+  // refuses the proposal at load, test/host/worker/guest.test.ts still proves the worker side.
   it('caught_host_trap: abort caught → trap, a bad log range caught → bad_output; later imports do nothing', async () => {
     await withHost('caught_host_trap', async (host, rec) => {
       for (let round = 0; round < 2; round++) {
