@@ -67,7 +67,7 @@ const runtimeCases: RuntimeCase[] = [
   { name: 'a forged "all" for ALL', module: () => wat('forged_all'), callback: 'interested_users', code: 'bad_output' },
   { name: 'a BOM in front of a destination', module: () => wat('bom_prefixed'), callback: 'users_for_states', code: 'bad_output' },
   { name: 'a BOM in front of ALL', module: () => wat('bom_prefixed'), callback: 'interested_users', code: 'bad_output' },
-  { name: '8 000 000 repeated indices', module: () => wat('repeated_entries'), callback: 'users_for_states', code: 'output_too_large' },
+  { name: '16 000 000 repeated indices', module: () => wat('repeated_entries'), callback: 'users_for_states', code: 'output_too_large' },
   { name: 'a log range past the end of memory', module: () => wat('log_length_huge'), callback: 'users_for_states', code: 'bad_output' },
   { name: 'an abort message past the end of memory', module: () => wat('log_length_huge'), callback: 'interested_users', code: 'bad_output' },
 ];
