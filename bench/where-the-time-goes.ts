@@ -38,6 +38,7 @@ const QUESTION = 'where-the-time-goes';
 const BATCHES = [1, 1000];
 const USER = '@someone.else:example.com';
 const MAX = 1 << 30;
+const NO_CAPS = { maxDestinations: MAX, maxInterestedUsers: MAX, maxResultEntries: MAX };
 
 function compile(module: string): WebAssembly.Module {
   return new WebAssembly.Module(readFileSync(bundledModulePath(module)));
@@ -58,6 +59,7 @@ async function poolFor(module: string, config: unknown): Promise<ModulePool> {
     maxMemoryBytes: DEFAULT_LIMITS.max_memory_bytes,
     maxDestinations: DEFAULT_LIMITS.max_destinations,
     maxInterestedUsers: DEFAULT_LIMITS.max_interested_users,
+    maxResultEntries: DEFAULT_LIMITS.max_result_entries,
   };
   const pool = new ModulePool(setup, { ...DEFAULT_LIMITS, threads: 1 });
   await pool.load();
@@ -113,7 +115,7 @@ main(async () => {
       step('transfer');
       const example_ = example.usersForStates!;
       const output = example.invoke(example_, encoded.bytes, 'users_for_states').slice();
-      const routing = readRouting(output, encoded.distinct.length, MAX);
+      const routing = readRouting(output, encoded.distinct.length, NO_CAPS);
       const perDestination = Math.max(1, Math.round(routing.indices.length / Math.max(1, routing.destinations.length)));
       const reply = { destinations: routing.destinations.length, indicesPerDestination: perDestination };
       stage('transfer: Piscina roundtrip with this batch and answer', await usAsync(() => pool.run({ kind: 'users_for_states', batch: encoded.bytes, count: size, id: 1, reply }), opts));
@@ -126,7 +128,7 @@ main(async () => {
       const decode_ = decodeOnly.usersForStates!;
       stage('  of which copy in + decode (routes: {})', usSync(() => decodeOnly.invoke(decode_, encoded.bytes, 'users_for_states'), opts));
       step('result decode');
-      stage('result decode (host/worker/output-reader.ts)', usSync(() => readRouting(output, encoded.distinct.length, MAX), opts));
+      stage('result decode (host/worker/output-reader.ts)', usSync(() => readRouting(output, encoded.distinct.length, NO_CAPS), opts));
       step('merge');
       stage('merge (host/routing/merge.ts)', usSync(() => mergeRouting(new Map(), routing, encoded.distinct as UserPresenceState[]), opts));
       step('pool call');
@@ -177,7 +179,7 @@ main(async () => {
     rows.push(['guest: encode user ID, copy in, call', usSync(() => example.invoke(interested, encoder.encode(USER), 'interested_users'), opts)]);
     step('result decode + merge');
     const answer = example.invoke(interested, encoder.encode(USER), 'interested_users').slice();
-    rows.push(['result decode + merge', usSync(() => mergeInterest(new Set(), readInterest(answer, MAX)), opts)]);
+    rows.push(['result decode + merge', usSync(() => mergeInterest(new Set(), readInterest(answer, NO_CAPS)), opts)]);
     step('pool call');
     const poolCall = await usAsync(() => modulePool.call({ kind: 'interested_users', userId: USER }), opts);
     step('whole call');

@@ -45,6 +45,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxMemoryBytes: maxPages * WASM_PAGE_BYTES,
     maxDestinations: limits.max_destinations,
     maxInterestedUsers: limits.max_interested_users,
+    maxResultEntries: limits.max_result_entries,
   };
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them

@@ -30,6 +30,7 @@ export const LIMIT_MAX: SandboxLimits = {
   max_stack_mb: 64,
   max_destinations: 10_000_000,
   max_interested_users: 10_000_000,
+  max_result_entries: 100_000_000,
   quarantine_after_faults: 1_000_000,
   quarantine_ms: 86_400_000,
   quarantine_max_ms: 86_400_000,

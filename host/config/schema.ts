@@ -31,6 +31,11 @@ export interface SandboxOptions {
   max_destinations?: number;
   /** Most user IDs one interested_users answer may hold. */
   max_interested_users?: number;
+  /**
+   * Most entries one answer may hold: user IDs plus indices, as written (repeats included). Counted in
+   * the worker on each header, before the entries are read.
+   */
+  max_result_entries?: number;
   /** Consecutive faults after which a module is quarantined (its share skipped without running it). */
   quarantine_after_faults?: number;
   /** First quarantine period, in milliseconds; doubles on each fault after a quarantine ends. */
@@ -79,6 +84,7 @@ export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
   max_stack_mb: 4,
   max_destinations: 100_000,
   max_interested_users: 100_000,
+  max_result_entries: 1_000_000,
   quarantine_after_faults: 5,
   quarantine_ms: 1000,
   quarantine_max_ms: 60_000,

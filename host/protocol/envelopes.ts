@@ -16,6 +16,8 @@ export interface WorkerSetup {
   maxMemoryBytes: number;
   maxDestinations: number;
   maxInterestedUsers: number;
+  /** Most entries (user IDs plus indices, repeats included) one result may hold. */
+  maxResultEntries: number;
 }
 
 /** `reportStart`: the worker posts a 'calling' phase message as the task starts (see ModulePool). */

@@ -42,14 +42,3 @@ export class GuestMemory {
     return new DataView(this.memory.buffer).getUint32(ptr, true);
   }
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Strict UTF-8 decode: invalid bytes are the guest's error, never silently replaced. */
-export function decodeUtf8(bytes: Uint8Array, what: string): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw badOutput(`${what}: not valid UTF-8`);
-  }
-}

@@ -5,12 +5,12 @@
 import { FaultCode, RefusalReason } from '../errors.js';
 import { ABI_VERSION, Export } from '../protocol/abi.js';
 import { GuestFailure, badOutput } from './guest-failure.js';
-import { GuestMemory, decodeUtf8 } from './guest-memory.js';
+import { GuestMemory } from './guest-memory.js';
+import { readUtf8Cut } from './guest-text.js';
 import { createImports, type CallRecord } from './imports.js';
 
 /** Longest init error message shown to the operator. */
 const MAX_INIT_MESSAGE_BYTES = 4096;
-const lenientUtf8 = new TextDecoder('utf-8');
 
 type Callback = (ptr: number, len: number) => number;
 type Alloc = (size: number) => number;
@@ -37,7 +37,7 @@ export class Guest {
       },
       () => this.record,
     );
-    const exports = new WebAssembly.Instance(module, imports).exports;
+    const exports = this.enter('the start function', () => new WebAssembly.Instance(module, imports).exports);
     const version = exports[Export.ABI_VERSION];
     const value = version instanceof WebAssembly.Global ? version.value : undefined;
     if (value !== ABI_VERSION) {
@@ -64,32 +64,50 @@ export class Guest {
   runInit(config: Uint8Array): void {
     const result = this.call(this.init, config, Export.INIT);
     if (result === 0) return;
-    const message = this.readDescriptor(result, Export.INIT, MAX_INIT_MESSAGE_BYTES, true);
-    // A message cut at the cap may end inside a character: only a cut message is decoded leniently.
-    const text = message.byteLength === MAX_INIT_MESSAGE_BYTES ? lenientUtf8.decode(message) : decodeUtf8(message, 'init error message');
-    throw new GuestFailure(RefusalReason.CONFIG_REJECTED, text);
+    // The whole range is checked against memory before the message is cut to what is shown.
+    const message = this.readDescriptor(result, Export.INIT, Infinity);
+    const { text, cut } = readUtf8Cut(message, MAX_INIT_MESSAGE_BYTES, 'init error message');
+    throw new GuestFailure(RefusalReason.CONFIG_REJECTED, cut ? `${text}…` : text);
   }
 
   /** Calls a callback with `input`; returns a view of the result bytes, valid until the guest runs again. */
   invoke(callback: Callback, input: Uint8Array, name: string): Uint8Array {
-    return this.readDescriptor(this.call(callback, input, name), name, this.maxOutputBytes, false);
+    return this.readDescriptor(this.call(callback, input, name), name, this.maxOutputBytes);
   }
 
   private call(callback: Callback, input: Uint8Array, name: string): number {
-    const ptr = this.alloc(input.byteLength) >>> 0;
+    const ptr = this.enter(Export.ALLOC, () => this.alloc(input.byteLength) >>> 0);
     if (ptr === 0) throw badOutput(`${Export.ALLOC}(${input.byteLength}) returned 0`);
     this.memory.write(ptr, input, `${Export.ALLOC}(${input.byteLength}) for ${name}`);
-    return callback(ptr, input.byteLength) >>> 0;
+    return this.enter(name, () => callback(ptr, input.byteLength) >>> 0);
   }
 
-  /** Reads the 8-byte descriptor; the length is checked against the cap before a byte of output is read. */
-  private readDescriptor(descriptor: number, name: string, cap: number, truncate: boolean): Uint8Array {
-    const ptr = this.memory.readU32(descriptor, `${name} result descriptor`);
-    let len = this.memory.readU32(descriptor + 4, `${name} result descriptor`);
-    if (len > cap) {
-      if (!truncate) throw new GuestFailure(FaultCode.OUTPUT_TOO_LARGE, `${name} result of ${len} bytes exceeds the cap of ${cap}`);
-      len = cap;
+  /**
+   * Runs guest code. If a host import failed the call meanwhile, the call fails with that import's
+   * failure, however the guest code ended: by the import's own throw, by a later trap of its own, or by
+   * returning normally after catching the throw (exception handling).
+   */
+  private enter<T>(where: string, run: () => T): T {
+    let value: T;
+    try {
+      value = run();
+    } catch (err) {
+      throw this.record.failure ?? err;
     }
+    const failure = this.record.failure;
+    if (failure === undefined) return value;
+    if (!(failure instanceof GuestFailure)) throw failure;
+    throw new GuestFailure(failure.code, `${failure.message} (caught by the module in ${where}, which went on: the call fails all the same)`);
+  }
+
+  /**
+   * The 8-byte descriptor and a view of the range it names (nothing copied). The length is checked
+   * against the cap, then the range against memory, before a byte of output is read.
+   */
+  private readDescriptor(descriptor: number, name: string, cap: number): Uint8Array {
+    const ptr = this.memory.readU32(descriptor, `${name} result descriptor`);
+    const len = this.memory.readU32(descriptor + 4, `${name} result descriptor`);
+    if (len > cap) throw new GuestFailure(FaultCode.OUTPUT_TOO_LARGE, `${name} result of ${len} bytes exceeds the cap of ${cap}`);
     return this.memory.view(ptr, len, `${name} result`);
   }
 }

@@ -2,11 +2,17 @@
  * The host functions a module may import (docs/abi.md's allow-list) and nothing else. Each checks its
  * arguments like any other guest output: JavaScript imports accept whatever signature a module declares,
  * so a module importing `log` as `(f64) -> i64` reaches these checks instead of a type error.
+ *
+ * An import that fails the call throws, and with Wasm exception handling a module can catch that throw
+ * (`catch_all`) and go on to answer normally. So a failure is also written into the call record, which
+ * the guest cannot reach: Guest checks it whenever guest code returns to the host, and fails the call
+ * whatever the guest did afterwards. Once a call has failed, every later import in it fails at once.
  */
 import { LOG_LEVELS } from '../protocol/abi.js';
 import type { GuestLog } from '../protocol/envelopes.js';
 import { GuestFailure, badOutput } from './guest-failure.js';
-import { GuestMemory, decodeUtf8 } from './guest-memory.js';
+import type { GuestMemory } from './guest-memory.js';
+import { readUtf16leCut, readUtf8Cut } from './guest-text.js';
 import { readUserIdList } from './output-reader.js';
 import { FaultCode } from '../errors.js';
 
@@ -21,12 +27,12 @@ const MAX_SEND_BYTES = 1024 * 1024;
 /** Most user IDs in one send_local_online_presence_to call. */
 const MAX_SEND_USERS = 10_000;
 
-const lenientUtf8 = new TextDecoder('utf-8');
-
 /** What imports record during one call; reset by the caller before each call. */
 export interface CallRecord {
   logs: GuestLog[];
   sends: string[][];
+  /** What the first failing import threw: the call has failed, whatever the guest does next. */
+  failure?: unknown;
 }
 
 function u32(value: unknown, what: string): number {
@@ -34,53 +40,64 @@ function u32(value: unknown, what: string): number {
   return value >>> 0;
 }
 
+/** `body` as an import whose every failure poisons the call record before it is thrown to the guest. */
+function poisoning<A extends unknown[], R>(
+  record: () => CallRecord,
+  body: (rec: CallRecord, ...args: A) => R,
+): (...args: A) => R {
+  return (...args: A): R => {
+    const rec = record();
+    if (rec.failure !== undefined) throw rec.failure;
+    try {
+      return body(rec, ...args);
+    } catch (err) {
+      rec.failure = err;
+      throw err;
+    }
+  };
+}
+
 export function createImports(memory: () => GuestMemory, record: () => CallRecord): WebAssembly.Imports {
   return {
     presence: {
-      log(level: unknown, ptr: unknown, len: unknown): void {
+      log: poisoning(record, (rec, level: unknown, ptr: unknown, len: unknown): void => {
         const lvl = u32(level, 'presence.log level');
-        const fullLength = u32(len, 'presence.log length');
-        const length = Math.min(fullLength, MAX_TEXT_BYTES);
-        const bytes = memory().view(u32(ptr, 'presence.log pointer'), length, 'presence.log message');
-        const logs = record().logs;
-        if (logs.length >= MAX_LOGS_PER_CALL) return;
-        // A message cut at MAX_TEXT_BYTES may end inside a character: only then decode leniently.
-        const message =
-          length < fullLength ? lenientUtf8.decode(bytes) + '…' : decodeUtf8(bytes, 'presence.log message');
-        logs.push({ level: LOG_LEVELS[lvl] ?? 'info', message });
-      },
-      send_local_online_presence_to(ptr: unknown, len: unknown): void {
+        // The whole range is checked before anything is cut: a length past memory fails the call.
+        const bytes = memory().view(u32(ptr, 'presence.log pointer'), u32(len, 'presence.log length'), 'presence.log message');
+        if (rec.logs.length >= MAX_LOGS_PER_CALL) return;
+        const { text, cut } = readUtf8Cut(bytes, MAX_TEXT_BYTES, 'presence.log message');
+        rec.logs.push({ level: LOG_LEVELS[lvl] ?? 'info', message: cut ? `${text}…` : text });
+      }),
+      send_local_online_presence_to: poisoning(record, (rec, ptr: unknown, len: unknown): void => {
         const length = u32(len, 'send_local_online_presence_to length');
         if (length > MAX_SEND_BYTES) throw badOutput(`send_local_online_presence_to: ${length} bytes exceeds ${MAX_SEND_BYTES}`);
         const bytes = memory().copyOut(u32(ptr, 'send_local_online_presence_to pointer'), length, 'send_local_online_presence_to');
         const users = readUserIdList(bytes, 'send_local_online_presence_to argument', MAX_SEND_USERS);
-        const sends = record().sends;
-        if (sends.length < MAX_SENDS_PER_CALL) sends.push(users);
-      },
+        if (rec.sends.length < MAX_SENDS_PER_CALL) rec.sends.push(users);
+      }),
     },
     env: {
-      abort(message: unknown, file: unknown, line: unknown, column: unknown): never {
+      abort: poisoning(record, (_rec, message: unknown, file: unknown, line: unknown, column: unknown): never => {
         const mem = memory();
-        const text = readAssemblyScriptString(mem, u32(message, 'abort message')) ?? 'abort';
-        const where = readAssemblyScriptString(mem, u32(file, 'abort file'));
-        const at = where ? ` at ${where}:${u32(line, 'abort line')}:${u32(column, 'abort column')}` : '';
+        const text = readAssemblyScriptString(mem, u32(message, 'abort message'), 'abort message') ?? 'abort';
+        const where = readAssemblyScriptString(mem, u32(file, 'abort file'), 'abort file');
+        const at = where !== undefined ? ` at ${where}:${u32(line, 'abort line')}:${u32(column, 'abort column')}` : '';
         throw new GuestFailure(FaultCode.TRAP, `abort: ${text}${at}`);
-      },
+      }),
     },
   };
 }
 
 /**
- * An AssemblyScript string: UTF-16LE code units, byte length in the u32 just before the pointer. Read by
- * hand (not with @assemblyscript/loader) so abort works for any module that imports it, and bounded.
+ * An AssemblyScript string (UTF-16LE code units, byte length in the u32 just before the pointer), or
+ * undefined for 0. Read by hand (not with @assemblyscript/loader) so abort works for any module that
+ * imports it. The whole range is checked against memory first, then at most MAX_TEXT_BYTES are read; a
+ * range outside memory or a lone surrogate is the module's error (`bad_output`), as in any argument.
  */
-function readAssemblyScriptString(mem: GuestMemory, ptr: number): string | undefined {
-  if (ptr === 0 || ptr < 4) return undefined;
-  try {
-    const byteLength = Math.min(mem.readU32(ptr - 4, 'abort string'), MAX_TEXT_BYTES) & ~1;
-    const bytes = mem.copyOut(ptr, byteLength, 'abort string');
-    return new TextDecoder('utf-16le').decode(bytes);
-  } catch {
-    return '(unreadable message)';
-  }
+function readAssemblyScriptString(mem: GuestMemory, ptr: number, what: string): string | undefined {
+  if (ptr === 0) return undefined;
+  if (ptr < 4) throw badOutput(`${what}: pointer ${ptr} leaves no room for the length before it`);
+  const bytes = mem.view(ptr, mem.readU32(ptr - 4, `${what} length`), what);
+  const { text, cut } = readUtf16leCut(bytes, MAX_TEXT_BYTES, what);
+  return cut ? `${text}…` : text;
 }

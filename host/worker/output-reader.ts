@@ -6,18 +6,41 @@
  * few msgpack types a result may hold, validates while it reads, merges repeated keys by union as the
  * ABI promises, and names the byte offset of anything wrong. Truncated input and trailing bytes are
  * refused.
+ *
+ * No amplification: repeated indices and repeated user IDs are collapsed here, so the main thread does
+ * work only for distinct entries, and the entries a result holds (user IDs plus indices, as written,
+ * repeats included) are counted against sandbox.max_result_entries on each header, before the entries
+ * under it are read: an answer of millions of repeated indices costs the worker nothing to refuse.
  */
 import { isUserId } from '../userid.js';
 import type { InterestResult, RoutingResult } from '../protocol/envelopes.js';
 import { ALL_USERS } from '../protocol/abi.js';
 import { FaultCode } from '../errors.js';
 import { GuestFailure, badOutput } from './guest-failure.js';
+import { utf8OrUndefined } from './guest-text.js';
+import { IndexMarks } from './index-marks.js';
 
-function tooMany(n: number, what: string, max: number, option: string): never {
-  throw new GuestFailure(FaultCode.OUTPUT_TOO_LARGE, `${n} ${what} exceeds sandbox.${option} (${max})`);
+/** The caps a result is read under (the worker's setup carries them, from the module's sandbox limits). */
+export interface ResultCaps {
+  maxDestinations: number;
+  maxInterestedUsers: number;
+  maxResultEntries: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+function tooMany(n: number, what: string, max: number, option: string): never {
+  throw new GuestFailure(FaultCode.OUTPUT_TOO_LARGE, `${n} ${what} exceeds ${option} (${max})`);
+}
+
+/** Counts a result's entries as each header announces them, before they are read. */
+class EntryBudget {
+  private used = 0;
+  constructor(private readonly max: number) {}
+
+  take(n: number): void {
+    this.used += n;
+    if (this.used > this.max) tooMany(this.used, 'result entries (user IDs plus indices, repeats included)', this.max, 'sandbox.max_result_entries');
+  }
+}
 
 class Reader {
   private pos = 0;
@@ -83,11 +106,8 @@ class Reader {
     else if (b === 0xdb) len = this.view.getUint32(this.need(4));
     else return this.fail(`expected a string (got type byte 0x${b.toString(16)})`, at);
     const start = this.need(len);
-    try {
-      return utf8.decode(this.bytes.subarray(start, start + len));
-    } catch {
-      return this.fail('string is not valid UTF-8', at);
-    }
+    const text = utf8OrUndefined(this.bytes.subarray(start, start + len));
+    return text ?? this.fail('string is not valid UTF-8', at);
   }
 
   /** Any msgpack integer encoding; the value must be a non-negative safe integer. */
@@ -119,41 +139,46 @@ class Reader {
   }
 }
 
-/** users_for_states result: map of user ID → array of batch indices, each `< count`. */
-export function readRouting(bytes: Uint8Array, count: number, maxDestinations: number): RoutingResult {
+/** users_for_states result: map of user ID → array of batch indices, each `< count`; repeats collapsed. */
+export function readRouting(bytes: Uint8Array, count: number, caps: ResultCaps): RoutingResult {
   const r = new Reader(bytes, 'users_for_states result');
-  const byDestination = new Map<string, number[]>();
-  let total = 0;
+  const budget = new EntryBudget(caps.maxResultEntries);
   // Checked on the header, before reading entries: a million destinations cost nothing to refuse.
   const entries = r.mapHeader();
-  if (entries > maxDestinations) tooMany(entries, 'destinations', maxDestinations, 'max_destinations');
+  if (entries > caps.maxDestinations) tooMany(entries, 'destinations', caps.maxDestinations, 'sandbox.max_destinations');
+  budget.take(entries);
+  const marks = new IndexMarks(count);
+  // A repeated key shares its first occurrence's list and stamp: the union the ABI promises.
+  const byDestination = new Map<string, { stamp: number; list: number[] }>();
+  let total = 0;
   for (let i = 0; i < entries; i++) {
     const destination = r.userId();
-    let list = byDestination.get(destination);
-    if (list === undefined) byDestination.set(destination, (list = []));
+    let held = byDestination.get(destination);
+    if (held === undefined) byDestination.set(destination, (held = { stamp: marks.stamp(), list: [] }));
     const n = r.arrayHeader();
+    budget.take(n);
     for (let j = 0; j < n; j++) {
       const index = r.uint();
       if (index >= count) r.fail(`index ${index} out of range (batch has ${count} states)`);
-      list.push(index);
+      if (marks.add(held.stamp, index)) held.list.push(index);
     }
-    total += n;
   }
   r.end();
   const destinations = [...byDestination.keys()];
+  for (const held of byDestination.values()) total += held.list.length;
   const offsets = new Uint32Array(destinations.length + 1);
   const indices = new Uint32Array(total);
   let k = 0;
   destinations.forEach((d, i) => {
     offsets[i] = k;
-    for (const index of byDestination.get(d)!) indices[k++] = index;
+    for (const index of byDestination.get(d)!.list) indices[k++] = index;
   });
   offsets[destinations.length] = k;
   return { destinations, offsets, indices };
 }
 
-/** interested_users result: the string "ALL" or an array of user IDs. */
-export function readInterest(bytes: Uint8Array, maxUsers: number): InterestResult {
+/** interested_users result: the string "ALL" or an array of user IDs, repeats collapsed. */
+export function readInterest(bytes: Uint8Array, caps: ResultCaps): InterestResult {
   const r = new Reader(bytes, 'interested_users result');
   if (r.isString()) {
     const value = r.string();
@@ -163,23 +188,27 @@ export function readInterest(bytes: Uint8Array, maxUsers: number): InterestResul
     r.end();
     return ALL_USERS;
   }
-  const users = readUserIds(r, maxUsers);
+  const n = r.arrayHeader();
+  if (n > caps.maxInterestedUsers) tooMany(n, 'user IDs', caps.maxInterestedUsers, 'sandbox.max_interested_users');
+  new EntryBudget(caps.maxResultEntries).take(n);
+  const users = readUserIds(r, n);
   r.end();
   return users;
 }
 
-/** send_local_online_presence_to argument: an array of user IDs. */
+/** send_local_online_presence_to argument: an array of at most `maxUsers` user IDs, repeats collapsed. */
 export function readUserIdList(bytes: Uint8Array, what: string, maxUsers: number): string[] {
   const r = new Reader(bytes, what);
-  const users = readUserIds(r, maxUsers);
+  const n = r.arrayHeader();
+  if (n > maxUsers) tooMany(n, 'user IDs', maxUsers, `the limit of ${what}`);
+  const users = readUserIds(r, n);
   r.end();
   return users;
 }
 
-function readUserIds(r: Reader, maxUsers: number): string[] {
-  const n = r.arrayHeader();
-  if (n > maxUsers) tooMany(n, 'user IDs', maxUsers, 'max_interested_users');
-  const users: string[] = [];
-  for (let i = 0; i < n; i++) users.push(r.userId());
-  return users;
+/** `n` user IDs (the array header already read), each kept once, in order of first appearance. */
+function readUserIds(r: Reader, n: number): string[] {
+  const users = new Set<string>();
+  for (let i = 0; i < n; i++) users.add(r.userId());
+  return [...users];
 }

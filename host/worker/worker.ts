@@ -112,13 +112,13 @@ function run(current: Guest, task: Task): Value {
       const callback = current.usersForStates;
       if (callback === undefined) return { destinations: [], offsets: new Uint32Array(1), indices: new Uint32Array(0) };
       const result = current.invoke(callback, task.batch, 'users_for_states');
-      return readRouting(result, task.count, setup.maxDestinations);
+      return readRouting(result, task.count, setup);
     }
     case 'interested_users': {
       const callback = current.interestedUsers;
       if (callback === undefined) return [];
       const result = current.invoke(callback, encoder.encode(task.userId), 'interested_users');
-      return readInterest(result, setup.maxInterestedUsers);
+      return readInterest(result, setup);
     }
     default:
       throw new GuestFailure(RefusalReason.LOAD_FAILED, `unknown task ${JSON.stringify(task)}`);

@@ -25,6 +25,7 @@ describe('config validation names the path', () => {
     ['negative timeout', { sandbox: { call_timeout_ms: -1 } }, 'sandbox.call_timeout_ms: must be a positive integer'],
     ['unknown limit', { sandbox: { timeout: 5 } }, 'sandbox.timeout: unknown key'],
     ['stack of 0 MiB', { sandbox: { max_stack_mb: 0 } }, 'sandbox.max_stack_mb: must be a positive integer'],
+    ['result entries past the bound', { sandbox: { max_result_entries: 100_000_001 } }, 'sandbox.max_result_entries: must be a positive integer up to 100000000'],
     ['a module config that contains itself', (() => { const c: Record<string, unknown> = {}; c.self = c; return { modules: [{ module: 'x', config: c }] }; })(), 'modules[0].config.self.self'],
     ['a lone surrogate in a module config', { modules: [{ module: 'x', config: { a: { b: ['ok', 'x\ud83d'] } } }] }, 'modules[0].config.a.b[1]: expected Unicode text'],
     ['per-module limit', { modules: [{ module: 'x', sandbox: { threads: 0 } }] }, 'modules[0].sandbox.threads: must be a positive integer'],

@@ -65,6 +65,11 @@ const runtimeCases: RuntimeCase[] = [
   { name: 'a slow answer, only for some users', module: () => wat('slow_sometimes'), callback: 'interested_users', code: 'timeout', user: '@slowpoke:example.com' },
   { name: 'send_local_online_presence_to outside memory', module: () => wat('bad_send'), callback: 'users_for_states', code: 'bad_output' },
   { name: 'a forged "all" for ALL', module: () => wat('forged_all'), callback: 'interested_users', code: 'bad_output' },
+  { name: 'a BOM in front of a destination', module: () => wat('bom_prefixed'), callback: 'users_for_states', code: 'bad_output' },
+  { name: 'a BOM in front of ALL', module: () => wat('bom_prefixed'), callback: 'interested_users', code: 'bad_output' },
+  { name: '16 000 000 repeated indices', module: () => wat('repeated_entries'), callback: 'users_for_states', code: 'output_too_large' },
+  { name: 'a log range past the end of memory', module: () => wat('log_length_huge'), callback: 'users_for_states', code: 'bad_output' },
+  { name: 'an abort message past the end of memory', module: () => wat('log_length_huge'), callback: 'interested_users', code: 'bad_output' },
 ];
 
 describe('hostile modules at run time: their share is skipped, the good module keeps answering', () => {

@@ -1,0 +1,83 @@
+/**
+ * host/worker/output-reader.ts on this thread: what a result hands to the main thread is exactly its
+ * distinct entries, entries are counted as written before they are read, and a BOM is a character.
+ */
+import { Packr } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { Guest } from '../../../dist/host/worker/guest.js';
+import { GuestFailure } from '../../../dist/host/worker/guest-failure.js';
+import { readInterest, readRouting, readUserIdList } from '../../../dist/host/worker/output-reader.js';
+import { compileWat } from '../../helpers/wat.js';
+
+const packr = new Packr({ useRecords: false });
+const packMap = (entries: [string, unknown][]) => packr.pack(new Map(entries));
+const CAPS = { maxDestinations: 100_000, maxInterestedUsers: 100_000, maxResultEntries: 1_000_000 };
+const OUTPUT_CAP = 16 * 1024 * 1024;
+const BATCH = packr.pack([['@a:example.com', 'online', 1, 2, 3, null, true]]);
+const USER = new TextEncoder().encode('@alice:example.com');
+
+async function guestOf(name: string): Promise<Guest> {
+  return new Guest(new WebAssembly.Module(await compileWat(name)), OUTPUT_CAP);
+}
+
+/** What `run` throws, which must be a GuestFailure. */
+function failure(run: () => unknown): GuestFailure {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(GuestFailure);
+    return err as GuestFailure;
+  }
+  return expect.fail('expected a failure');
+}
+
+describe('a result reaches the main thread as its distinct entries', () => {
+  it('repeated_entries: 16 000 000 repeats of index 0 are one index; at the default cap, refused at the header', async () => {
+    const guest = await guestOf('repeated_entries');
+    guest.runInit(packr.pack({}));
+    const output = guest.invoke(guest.usersForStates!, BATCH, 'users_for_states');
+    expect(output.byteLength).toBe(16_000_021);
+    const routing = readRouting(output, 1, { ...CAPS, maxResultEntries: 20_000_000 });
+    expect(routing.destinations).toEqual(['@a:example.com']);
+    expect([...routing.offsets]).toEqual([0, 1]);
+    expect([...routing.indices]).toEqual([0]);
+    const err = failure(() => readRouting(output, 1, CAPS));
+    expect(err.code).toBe('output_too_large');
+    expect(err.message).toBe('16000001 result entries (user IDs plus indices, repeats included) exceeds sandbox.max_result_entries (1000000)');
+    const users = readInterest(guest.invoke(guest.interestedUsers!, USER, 'interested_users'), CAPS);
+    expect(users).toEqual(['@a:example.com']);
+  });
+
+  it('repeated keys share one set; indices keep the order they first appear in', () => {
+    // msgpackr cannot write a repeated key from a Map: the map is built by hand (fixmap of 3).
+    const entry = (user: string, indices: number[]) => [...packr.pack(user), ...packr.pack(indices)];
+    const handmade = new Uint8Array([0x83, ...entry('@a:x.org', [2, 0, 2]), ...entry('@b:x.org', [1, 1]), ...entry('@a:x.org', [0, 1, 2])]);
+    const routing = readRouting(handmade, 3, CAPS);
+    expect(routing.destinations).toEqual(['@a:x.org', '@b:x.org']);
+    expect([...routing.offsets]).toEqual([0, 3, 4]);
+    expect([...routing.indices]).toEqual([2, 0, 1, 1]);
+  });
+
+  it('entries are counted as written: destinations plus indices, repeats included, on each header', () => {
+    const bytes = packMap([
+      ['@a:x.org', [0, 0, 0]],
+      ['@b:x.org', [0]],
+    ]);
+    // 2 destinations + 4 indices = 6 entries.
+    expect(readRouting(bytes, 1, { ...CAPS, maxResultEntries: 6 }).indices.length).toBe(2);
+    expect(failure(() => readRouting(bytes, 1, { ...CAPS, maxResultEntries: 5 })).code).toBe('output_too_large');
+    expect(failure(() => readInterest(packr.pack(['@a:x.org', '@a:x.org']), { ...CAPS, maxResultEntries: 1 })).code).toBe('output_too_large');
+  });
+
+  it('user IDs collapse in interested_users answers and send arguments', () => {
+    expect(readInterest(packr.pack(['@b:x.org', '@a:x.org', '@b:x.org']), CAPS)).toEqual(['@b:x.org', '@a:x.org']);
+    expect(readUserIdList(packr.pack(['@a:x.org', '@a:x.org']), 'send', 10)).toEqual(['@a:x.org']);
+  });
+
+  it('a BOM is a character: in front of ALL or of a user ID it is bad_output', () => {
+    const bom = (s: string) => new Uint8Array([0xa0 | (s.length + 3), 0xef, 0xbb, 0xbf, ...new TextEncoder().encode(s)]);
+    expect(failure(() => readInterest(bom('ALL'), CAPS)).code).toBe('bad_output');
+    expect(failure(() => readInterest(new Uint8Array([0x91, ...bom('@a:x.org')]), CAPS)).message).toMatch(/"\uFEFF@a:x\.org" is not a Matrix user ID/);
+    expect(failure(() => readRouting(new Uint8Array([0x81, ...bom('@a:x.org'), 0x90]), 1, CAPS)).code).toBe('bad_output');
+  });
+});
