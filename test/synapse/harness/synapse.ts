@@ -100,11 +100,21 @@ rc_registration: { per_second: 1000, burst_count: 1000 }
 ${modules}`;
 }
 
-/**
- * Starts Synapse with `modules` (homeserver.yaml text, e.g. the README's snippet) and resolves once its
- * /health answers (7-18 s here; the limit is generous).
- */
-export async function startSynapse(port: number, modules: string, extraEnv: Record<string, string> = {}): Promise<Synapse> {
+/** Runs Synapse with `modules` expecting it to refuse to start; resolves with its output once it exits. */
+export async function synapseRefusal(port: number, modules: string): Promise<string> {
+  const { root, inside, dir } = await prepare(port, modules);
+  const child = new Child('synapse', spawnSynapse(root, inside, {}));
+  const log = async () => (await readFile(join(dir, 'homeserver.log'), 'utf8').catch(() => '')) + child.output;
+  try {
+    await until('Synapse to exit', () => !child.running, 120_000);
+    return await log();
+  } finally {
+    await child.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function prepare(port: number, modules: string): Promise<{ root: string; inside: string; dir: string; secret: string }> {
   const root = chrootPath();
   const inside = `/tmp/presence-sandbox-e2e-${process.pid}-${port}`;
   const dir = join(root, inside);
@@ -115,13 +125,23 @@ export async function startSynapse(port: number, modules: string, extraEnv: Reco
   await writeFile(join(dir, 'signing.key'), `ed25519 a_e2e ${randomBytes(32).toString('base64').replace(/=+$/, '')}\n`);
   await writeFile(join(dir, 'log.config'), logConfig(`${inside}/homeserver.log`));
   await writeFile(join(dir, 'homeserver.yaml'), homeserverYaml(inside, port, secret, modules));
-  const child = new Child(
-    'synapse',
-    spawn('chroot', [root, '/usr/bin/python3', '-m', 'synapse.app.homeserver', '-c', `${inside}/homeserver.yaml`], {
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: '/tmp', SYNAPSE_CACHE_FACTOR: '0.5', ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
+  return { root, inside, dir, secret };
+}
+
+function spawnSynapse(root: string, inside: string, extraEnv: Record<string, string>) {
+  return spawn('/usr/sbin/chroot', [root, '/usr/bin/python3', '-m', 'synapse.app.homeserver', '-c', `${inside}/homeserver.yaml`], {
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: '/tmp', SYNAPSE_CACHE_FACTOR: '0.5', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * Starts Synapse with `modules` (homeserver.yaml text, e.g. the README's snippet) and resolves once its
+ * /health answers (7-18 s here; the limit is generous).
+ */
+export async function startSynapse(port: number, modules: string, extraEnv: Record<string, string> = {}): Promise<Synapse> {
+  const { root, inside, dir, secret } = await prepare(port, modules);
+  const child = new Child('synapse', spawnSynapse(root, inside, extraEnv));
   const url = `http://127.0.0.1:${port}`;
   const log = async () => (await readFile(join(dir, 'homeserver.log'), 'utf8').catch(() => '')) + child.output;
   await until(
