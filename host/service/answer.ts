@@ -44,7 +44,7 @@ const MAX_MESSAGE = 1000;
 export function send(req: IncomingMessage, res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): number {
   const msgpack = answersMsgpack(req);
   const body = msgpack ? packr.pack(value) : JSON.stringify(value);
-  res.writeHead(status, { 'content-type': msgpack ? MSGPACK_TYPE : JSON_TYPE, ...headers });
+  res.writeHead(status, { 'content-type': msgpack ? MSGPACK_TYPE : JSON_TYPE, 'content-length': String(Buffer.byteLength(body)), ...headers });
   res.end(body);
   return status;
 }
