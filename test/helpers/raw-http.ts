@@ -11,6 +11,8 @@ export interface RawAnswer {
   body: string;
   /** The server closed the connection (after the answer, or without one). */
   closed: boolean;
+  /** Everything read, as latin1 text (with waitForClose: every pipelined answer). */
+  text: string;
 }
 
 export function openSocket(url: string): Promise<Socket> {
@@ -37,7 +39,7 @@ export function readAnswer(socket: Socket, waitForClose = false): Promise<RawAns
       }
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
       socket.off('data', onData);
-      resolve({ status, head, headers, body: end < 0 ? '' : data.subarray(end + 4).toString('utf8'), closed });
+      resolve({ status, head, headers, body: end < 0 ? '' : data.subarray(end + 4).toString('utf8'), closed, text });
     };
     const complete = () => {
       const end = data.indexOf('\r\n\r\n');
