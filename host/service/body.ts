@@ -14,6 +14,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
   // Node's parser has already refused a malformed or repeated Content-Length.
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes, `declares ${declared} bytes`));
+  if (req.destroyed) return Promise.reject(gone());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -37,13 +38,17 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     };
     const onGone = () => {
       done();
-      reject(new SandboxError(ErrorCode.BAD_REQUEST, 'body: the connection closed before the whole body arrived', { path: 'body' }));
+      reject(gone());
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onGone);
     req.on('close', onGone);
   });
+}
+
+function gone(): SandboxError {
+  return new SandboxError(ErrorCode.BAD_REQUEST, 'body: the connection closed before the whole body arrived', { path: 'body' });
 }
 
 function tooLarge(maxBytes: number, what: string): SandboxError {

@@ -78,6 +78,8 @@ async function events(call: Call): Promise<number> {
     res.end();
     return 200;
   }
+  // A stream opened on a kept-alive connection during shutdown would only be cut at the grace period's end.
+  if (service.readiness().status === 'stopping') throw new SandboxError(ErrorCode.HOST_CLOSED, 'the service is stopping; reconnect to another instance');
   call.streaming = true;
   service.events.subscribe(req, res);
   return 200;
