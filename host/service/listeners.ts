@@ -49,6 +49,11 @@ export class Listener {
     server.maxConnections = settings.max_connections;
     server.on('drop', onDrop);
     server.on('request', (req, res) => onRequest(req, res, spec));
+    // `Expect: 100-continue` with a body over the cap: answer 413 at once, so the client never sends it.
+    server.on('checkContinue', (req, res) => {
+      if (Number(req.headers['content-length'] ?? 0) <= settings.max_body_bytes) res.writeContinue();
+      onRequest(req, res, spec);
+    });
     if (spec.path !== undefined) await clearStaleSocket(spec.path);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -162,6 +162,12 @@ describe('HTTP semantics', () => {
       const b = await answer2;
       expect(b.status).toBe(413);
       expect(b.closed).toBe(true);
+      // Expect: 100-continue over the cap: a 413 instead of the 100, so the body is never sent.
+      const asks = await raw(small.url, 'POST /v1/users_for_states HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n', true);
+      expect(asks.status).toBe(413);
+      expect(asks.text).not.toContain('100 Continue');
+      const fits = await raw(small.url, 'POST /v1/users_for_states HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 13\r\nExpect: 100-continue\r\n\r\n');
+      expect(fits.status).toBe(100);
       expect((await get(`${small.url}/healthz`)).status).toBe(200);
     } finally {
       await small.close();
