@@ -11,9 +11,10 @@ import {
   type SandboxLimits,
 } from './schema.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
+import { parseServiceSection } from './service-options.js';
 import { expectKeys, expectMap, expectPositiveInt, expectString, expectUnicodeText, isMap } from './validate.js';
 
-const TOP_KEYS = ['modules', 'presence', 'sandbox'] as const;
+const TOP_KEYS = ['modules', 'presence', 'sandbox', 'service'] as const;
 const PRESENCE_KEYS = ['presence_router', 'routing_module'] as const;
 const ENTRY_KEYS = ['module', 'config', 'sandbox'] as const;
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof SandboxLimits)[];
@@ -41,6 +42,8 @@ export function parseConfig(document: unknown, baseDir: string): HostConfig {
   // An empty YAML file parses to null: a host with no modules, as Synapse with no router.
   const root = document === null || document === undefined ? {} : expectMap(document, '(config)');
   expectKeys(root, '', TOP_KEYS);
+  // Checked here too, so `presence-sandbox check` and every load catch a typo in it; the service reads it.
+  parseServiceSection(root.service);
   const warnings: string[] = [];
   const { max_pending_calls, ...moduleLimits } = root.sandbox == null ? {} : expectMap(root.sandbox, 'sandbox');
   const maxPendingCalls =

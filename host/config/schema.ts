@@ -3,6 +3,7 @@
  * `sandbox:` section), the one defaults constant, and the filled internal types the host runs on.
  */
 import { availableParallelism } from 'node:os';
+import type { ServiceSection } from './service-options.js';
 
 /** Limits and pool size; every key optional, in `sandbox:` and per module in `modules[i].sandbox:`. */
 export interface SandboxOptions {
@@ -68,6 +69,8 @@ export interface PresenceSandboxConfig {
     routing_module?: ModuleEntry;
   };
   sandbox?: HostSandboxOptions;
+  /** The HTTP service's listeners, timeouts and limits (host/config/service-options.ts). */
+  service?: ServiceSection;
 }
 
 export type SandboxLimits = Required<SandboxOptions>;
