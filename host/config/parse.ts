@@ -28,6 +28,13 @@ export const LIMIT_MAX: SandboxLimits = {
   max_memory_bytes: 4 * 1024 * 1024 * 1024,
   max_heap_mb: 64 * 1024,
   max_stack_mb: 64,
+  // V8's own limits for a module: beyond them the engine refuses it anyway.
+  max_tables: 100_000,
+  max_table_elements: 10_000_000,
+  max_globals: 1_000_000,
+  max_functions: 1_000_000,
+  max_data_segments: 100_000,
+  max_element_segments: 10_000_000,
   max_destinations: 10_000_000,
   max_interested_users: 10_000_000,
   quarantine_after_faults: 1_000_000,
