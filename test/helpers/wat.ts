@@ -20,6 +20,16 @@ const FEATURES = {
   bulk_memory: true,
 } as const;
 
+/**
+ * A fixture that uses more (a refused proposal, or tables beyond one) says so in a comment line of its
+ * own, `;; Features: exceptions reference_types`, naming wabt's feature flags.
+ */
+function featuresOf(text: string): Record<string, boolean> {
+  const line = /^;; Features: (.+)$/m.exec(text);
+  const extra = line ? line[1]!.trim().split(/\s+/) : [];
+  return { ...FEATURES, ...Object.fromEntries(extra.map((name) => [name, true])) };
+}
+
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 
 // wabt's Emscripten build takes a while to start; one instance serves every fixture of a test file.
@@ -46,7 +56,7 @@ export async function compileWat(name: string): Promise<Uint8Array<ArrayBuffer>>
   const wabt = await wabtInstance;
   let module: ReturnType<Wabt["parseWat"]> | undefined;
   try {
-    module = wabt.parseWat(`${name}.wat`, text, FEATURES);
+    module = wabt.parseWat(`${name}.wat`, text, featuresOf(text));
     module.resolveNames();
     module.validate();
     // Copy out of wabt's heap: its buffer is a view that the next compile may overwrite.
