@@ -67,7 +67,7 @@ export function checkContract(structure: ModuleStructure): void {
   if (type !== ABI_VERSION_GLOBAL.type || global.mutable !== ABI_VERSION_GLOBAL.mutable) {
     throw new Refusal(
       RefusalReason.ABI_TYPE,
-      `${Export.ABI_VERSION} is a ${global.mutable ? 'mutable' : 'immutable'} ${type} global; the ABI requires an immutable i32 (docs/abi.md)`,
+      `${Export.ABI_VERSION} is ${global.mutable ? 'a mutable' : 'an immutable'} ${type} global; the ABI requires an immutable i32 (docs/abi.md)`,
     );
   }
 }

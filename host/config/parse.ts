@@ -42,6 +42,7 @@ export const LIMIT_MAX: SandboxLimits = {
   quarantine_max_ms: 86_400_000,
 };
 const HOST_ONLY_KEYS = ['max_pending_calls'];
+const TABLE_ELEMENT_PEAK_BYTES = 48;
 
 export function parseConfig(document: unknown, baseDir: string): HostConfig {
   // An empty YAML file parses to null: a host with no modules, as Synapse with no router.
@@ -117,6 +118,14 @@ function parseLimits(value: unknown, path: string, base: SandboxLimits, extraKey
   }
   if (limits.max_memory_bytes < WASM_PAGE_BYTES) {
     throw configError(`${path}.max_memory_bytes`, `must be at least one 64 KiB page (${WASM_PAGE_BYTES})`);
+  }
+  // A growing funcref table peaks at about 48 bytes an element (V8 copies it to grow), partly outside the
+  // JS heap where running out aborts the whole process: every table at its cap must fit well within the heap.
+  if (limits.max_tables * limits.max_table_elements * TABLE_ELEMENT_PEAK_BYTES > (limits.max_heap_mb * 1024 * 1024) / 2) {
+    throw configError(
+      `${path}.max_table_elements`,
+      `max_tables (${limits.max_tables}) × max_table_elements (${limits.max_table_elements}) × ${TABLE_ELEMENT_PEAK_BYTES} bytes must fit in half of max_heap_mb (${limits.max_heap_mb}); lower one of the three or raise max_heap_mb`,
+    );
   }
   if (limits.quarantine_max_ms < limits.quarantine_ms) {
     throw configError(`${path}.quarantine_max_ms`, `must be at least quarantine_ms (${limits.quarantine_ms})`);
