@@ -55,8 +55,9 @@ export function featureRefused(proposal: Proposal, what: string, at: number): Re
 }
 
 /** `byte` is a value type a module may use; anything else is refused, naming its proposal. */
-export function checkValType(byte: number, at: number): void {
-  if (ACCEPTED_VALTYPES.has(byte)) return;
+export function checkValType(byte: number | undefined, at: number): void {
+  if (byte !== undefined && ACCEPTED_VALTYPES.has(byte)) return;
+  if (byte === undefined) throw new Malformed(`unexpected end at byte ${at}`);
   const proposal = REFUSED_VALTYPES.get(byte);
   if (proposal !== undefined) throw featureRefused(proposal, `value type 0x${byte.toString(16)}`, at);
   throw new Malformed(`unknown value type 0x${byte.toString(16)} at byte ${at}`);

@@ -18,11 +18,17 @@ const CHECK_WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSize
 /** Resolves the compiled, capped module; `bytes` is moved to the worker and unusable afterwards. */
 export function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: string, limits: SandboxLimits): Promise<WebAssembly.Module> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(checkWorkerFile, {
-      workerData: { bytes, limits },
-      transferList: [bytes.buffer],
-      resourceLimits: CHECK_WORKER_LIMITS,
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(checkWorkerFile, {
+        workerData: { bytes, limits },
+        transferList: [bytes.buffer],
+        resourceLimits: CHECK_WORKER_LIMITS,
+      });
+    } catch (err) {
+      reject(moduleRefused(label, RefusalReason.LOAD_FAILED, `cannot start the admission check: ${(err as Error).message}`));
+      return;
+    }
     let settled = false;
     const fail = (message: string) => {
       if (settled) return;

@@ -28,8 +28,9 @@ export const LIMIT_MAX: SandboxLimits = {
   max_memory_bytes: 4 * 1024 * 1024 * 1024,
   max_heap_mb: 64 * 1024,
   max_stack_mb: 64,
-  // V8's own limits for a module: beyond them the engine refuses it anyway.
-  max_tables: 100_000,
+  // V8's own limits for a module (beyond them the engine refuses it anyway), except tables: 64 of V8's
+  // largest (10 million elements) is what still fits the largest heap's table budget (below).
+  max_tables: 64,
   max_table_elements: 10_000_000,
   max_globals: 1_000_000,
   max_functions: 1_000_000,

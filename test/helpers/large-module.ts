@@ -1,12 +1,12 @@
 /**
- * Builds a large, valid, good module for admission tests: large_module.wat with its last function's
- * type repeated over thousands of generated function bodies, each a long straight run of loads, adds
- * and local stores, until the binary is `targetBytes` long (within a few bytes).
+ * Builds a large, valid, good module for admission tests and benches: a compiled
+ * test/fixtures/wat/large_module.wat with its last function's type repeated over thousands of generated
+ * function bodies, each a long straight run of loads, adds and local stores, until the binary is
+ * `targetBytes` long (within a few bytes). No imports, so bench/ can use it too.
  *
  * @example
- * const binary = await largeModule(16 * 1024 * 1024 - 4096);
+ * const binary = inflateModule(await compileWat("large_module"), 16 * 1024 * 1024 - 4096);
  */
-import { compileWat } from './wat.js';
 
 const FUNCTION_SECTION = 3;
 const CODE_SECTION = 10;
@@ -41,8 +41,7 @@ function body(steps: number): Uint8Array {
   return Uint8Array.from([...leb(code.length), ...code]);
 }
 
-export async function largeModule(targetBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const base = await compileWat('large_module');
+export function inflateModule(base: Uint8Array, targetBytes: number): Uint8Array<ArrayBuffer> {
   const sections: { id: number; payload: Uint8Array }[] = [];
   for (let at = 8; at < base.length; ) {
     const [size, start] = readLeb(base, at + 1);

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, PresenceHost, PRESENCE_ALL_USERS, type UserPresenceState } from '../helpers/host.js';
-import { largeModule } from '../helpers/large-module.js';
-import { writeWatFixture } from '../helpers/wat.js';
+import { inflateModule } from '../helpers/large-module.js';
+import { compileWat, writeWatFixture } from '../helpers/wat.js';
 
 /**
  * Generous: the issue asks for under 20 ms. A loaded 2-core machine can deschedule the main thread
@@ -39,7 +39,7 @@ let dir: string;
 let binary: Uint8Array<ArrayBuffer>;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'admission-event-loop-'));
-  binary = await largeModule(DEFAULT_LIMITS.max_module_bytes - 4096);
+  binary = inflateModule(await compileWat('large_module'), DEFAULT_LIMITS.max_module_bytes - 4096);
   await writeFile(join(dir, 'large.wasm'), binary);
   await writeWatFixture('route_all_to_one', dir);
 });
