@@ -31,7 +31,7 @@ const TYPE_NAMES = new Map<number, string>([
 ]);
 
 export function checkContract(structure: ModuleStructure): void {
-  structure.imports.forEach((key, index) => checkSignature(`import ${key}`, structure.functionType(index), IMPORT_SIGNATURES.get(key)!));
+  for (const { key, type } of structure.imports) checkSignature(`import ${key}`, structure.type(type), IMPORT_SIGNATURES.get(key)!);
 
   for (const [name, kind] of REQUIRED_EXPORTS) {
     const found = structure.exports.get(name);

@@ -43,14 +43,16 @@ export interface ModuleStructure {
   sections: Section[];
   /** The type of each function, imported ones first (the function index space). */
   functionType(index: number): FuncType | undefined;
+  /** The type at a type index. */
+  type(index: number): FuncType | undefined;
   /** Defined globals (imported globals are refused by the allow-list). */
   globals: Global[];
   tables: Table[];
   memories: Limits[];
   /** The ABI's exports by name (docs/abi.md); other exports are not kept. */
   exports: Map<string, Export>;
-  /** The `module.name` of each function import, in import order. */
-  imports: string[];
+  /** Each distinct function import (`module.name`) with its type index, whatever the number of copies. */
+  imports: { key: string; type: number }[];
   code: Section | undefined;
 }
 
@@ -66,13 +68,16 @@ export function readStructure(bytes: Uint8Array, limits: SandboxLimits): ModuleS
   const sections = readSections(bytes);
   let typeOffsets: Uint32Array = new Uint32Array(0);
   const importTypes: number[] = [];
-  const imports: string[] = [];
+  const imports: { key: string; type: number }[] = [];
   let definedTypes: Uint32Array = new Uint32Array(0);
   const structure: ModuleStructure = {
     sections,
     functionType(index) {
       const type = index < importTypes.length ? importTypes[index] : definedTypes[index - importTypes.length];
-      return type === undefined || type >= typeOffsets.length ? undefined : readFuncType(new Reader(bytes, typeOffsets[type]!, bytes.length));
+      return type === undefined ? undefined : this.type(type);
+    },
+    type(index) {
+      return index >= typeOffsets.length ? undefined : readFuncType(new Reader(bytes, typeOffsets[index]!, bytes.length));
     },
     globals: [],
     tables: [],
@@ -191,8 +196,9 @@ function readFuncType(r: Reader): FuncType {
 }
 
 /** Each import must be an allowed function; anything else is refused at the first one. */
-function readImports(r: Reader, typeCount: number, maxFunctions: number, importTypes: number[], imports: string[]): void {
+function readImports(r: Reader, typeCount: number, maxFunctions: number, importTypes: number[], imports: ModuleStructure['imports']): void {
   const count = bounded(r, maxFunctions, 'imports', 'max_functions');
+  const seen = new Set<string>();
   for (let i = 0; i < count; i++) {
     const at = r.at;
     const key = `${name(r)}.${name(r)}`;
@@ -209,7 +215,10 @@ function readImports(r: Reader, typeCount: number, maxFunctions: number, importT
     const type = r.u32();
     if (type >= typeCount) throw new Malformed(`import ${key} names type ${type}, past the type section`);
     importTypes.push(type);
-    imports.push(key);
+    if (!seen.has(`${key} ${type}`)) {
+      seen.add(`${key} ${type}`);
+      imports.push({ key, type });
+    }
   }
 }
 

@@ -71,6 +71,7 @@ describe('refused at load, with a reason that names what is wrong', () => {
     ['abi_version_f64', RefusalReason.ABI_TYPE, /presence_abi_version is an immutable f64 global; the ABI requires an immutable i32/],
     ['callbacks_i64', RefusalReason.ABI_TYPE, /export presence_users_for_states has type \(i64, i64\) -> \(i64\); the ABI requires \(i32, i32\) -> \(i32\)/],
     ['callbacks_f64', RefusalReason.ABI_TYPE, /export presence_users_for_states has type \(f64, f64\) -> \(f64\); the ABI requires \(i32, i32\) -> \(i32\)/],
+    ['import_wrong_type', RefusalReason.ABI_TYPE, /import presence\.log has type \(i64, i64, i64\) -> \(\); the ABI requires \(i32, i32, i32\) -> \(\)/],
   ];
   it.each(cases)('%s → %s', async (fixture, reason, message) => {
     const err = await refusal(fixture);
