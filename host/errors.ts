@@ -51,6 +51,12 @@ export const RefusalReason = {
   MISSING_EXPORT: 'missing_export',
   ABI_VERSION: 'abi_version',
   MEMORY_REFUSED: 'memory_refused',
+  /** Declares more of a growable resource than a sandbox limit allows (tables, table elements, globals, functions, segments). */
+  RESOURCE_LIMIT: 'resource_limit',
+  /** Uses a WebAssembly proposal the host does not accept (exceptions, threads, GC, ...; docs/abi.md "Features"). */
+  FEATURE_REFUSED: 'feature_refused',
+  /** An ABI export or import has the wrong type: a function signature, or a `presence_abi_version` that is not an immutable i32. */
+  ABI_TYPE: 'abi_type',
   PAIRING: 'pairing',
   LOAD_TIMEOUT: 'load_timeout',
   LOAD_FAILED: 'load_failed',
