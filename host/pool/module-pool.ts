@@ -17,14 +17,6 @@ import { workerFile } from '../paths.js';
 import { Deadline, type Verdict } from './deadline.js';
 import { Gate } from './gate.js';
 
-/** A task in Piscina's hands: answered at most once (early by its worker's message, or by Piscina). */
-interface Running {
-  id: number;
-  slot: number;
-  deadline: Deadline;
-  answer: (outcome: Outcome<unknown>) => void;
-}
-
 export class ModulePool {
   private readonly pool: Piscina<Task, Outcome<unknown>>;
   /**
@@ -35,8 +27,8 @@ export class ModulePool {
   private nextId = 1;
   /** Each task's record, written by the worker that runs it: what its deadline is judged on. */
   private readonly clock: TaskClock;
-  /** Tasks Piscina holds, by id, for the workers' early answers. */
-  private readonly tasks = new Map<number, Running>();
+  /** How to answer each task Piscina holds, by id: a faulted task's worker answers early (see below). */
+  private readonly answers = new Map<number, (outcome: Outcome<unknown>) => void>();
 
   constructor(
     setup: Omit<WorkerSetup, 'clock'>,
@@ -66,10 +58,8 @@ export class ModulePool {
     // A worker that faulted answers at once, on its parentPort, and only then builds a fresh instance
     // before it takes another task (worker.ts): the call is not kept waiting for that.
     this.pool.on('message', (message: AnswerMessage) => {
-      const running = this.tasks.get(message?.presenceSandboxAnswer);
-      if (running === undefined) return;
       // The task's deadline stays: it now watches the re-instantiation, under the load deadline.
-      running.answer(message.outcome);
+      this.answers.get(message?.presenceSandboxAnswer)?.(message.outcome);
     });
     // A worker that dies between tasks is replaced by Piscina; nothing is waiting on it.
     this.pool.on('error', () => {});
@@ -122,8 +112,11 @@ export class ModulePool {
   /** Runs a task that has passed the gate; leaves the gate when the task is answered. */
   private run(task: Task): Promise<Outcome<unknown>> {
     const { id, slot } = task;
-    const dispatched = performance.now();
-    const deadline = new Deadline(() => this.verdict(task, dispatched));
+    // How long the task may have waited to start, counted in timer periods (the first is the call
+    // deadline): a main-thread stall is not counted, which only makes the bound more lenient, and it
+    // spares a clock read per call.
+    const waited = { ms: this.limits.call_timeout_ms };
+    const deadline = new Deadline(() => this.verdict(task, waited));
     return new Promise((resolve) => {
       let answered = false;
       const answer = (outcome: Outcome<unknown>) => {
@@ -136,11 +129,11 @@ export class ModulePool {
       // answered the call already.
       const settle = (outcome: Outcome<unknown>) => {
         deadline.clear();
-        this.tasks.delete(id);
+        this.answers.delete(id);
         this.clock.release(slot);
         answer(outcome);
       };
-      this.tasks.set(id, { id, slot, deadline, answer });
+      this.answers.set(id, answer);
       // A first look when the budget would be spent had the task started at once; the verdict then
       // follows the worker's own record of when it started.
       if (task.kind === 'load') deadline.reset(this.limits.load_timeout_ms, 'load');
@@ -160,17 +153,23 @@ export class ModulePool {
    * has not started (queued, in transit, on a thread still starting) is not charged, up to the load
    * deadline plus the call deadline; a task whose worker is done is never stopped (its answer is coming).
    */
-  private verdict(task: Task, dispatched: number): Verdict {
+  private verdict(task: Task, waited: { ms: number }): Verdict {
     const { call_timeout_ms: call, load_timeout_ms: load } = this.limits;
     const reading = this.clock.read(task.slot, task.id);
     // No record (no slot was free): the deadline is the timer's, as it counts from dispatch.
     if (reading === undefined) return { more: 0, during: task.kind === 'load' ? 'load' : 'call' };
+    // The worker is writing its record at this very moment: look again shortly.
+    if (reading.phase === undefined) return { more: 1, during: 'call' };
     if (reading.phase === Phase.done) return { more: Infinity, during: 'done' };
-    // Admission: the thread's start and instantiation included, all within the load deadline.
-    if (task.kind === 'load') return { more: load - (performance.now() - dispatched), during: 'load' };
+    // Admission: the thread's start and instantiation included, all within the load deadline (the
+    // first timer is the whole of it).
+    if (task.kind === 'load') return { more: 0, during: 'load' };
     switch (reading.phase) {
-      case Phase.waiting:
-        return { more: Math.min(call, load + call - (performance.now() - dispatched)), during: 'thread start' };
+      case Phase.waiting: {
+        const more = Math.min(call, load + call - waited.ms);
+        waited.ms += Math.max(more, 0);
+        return { more, during: 'thread start' };
+      }
       case Phase.instantiating:
         return { more: load - reading.elapsedMs, during: 'instantiation' };
       case Phase.reinstantiating:
