@@ -27,8 +27,8 @@ import type {
   Failure,
   InterestResult,
   LoadResult,
-  AnswerMessage,
   Outcome,
+  AnswerMessage,
   RoutingResult,
   Task,
   WorkerSetup,
@@ -78,7 +78,23 @@ export default function handle(task: Task): Outcome<Value> {
     return { ok: false, failure: classify(err), logs: [], sends: [] };
   }
   clock.mark(task.slot, task.id, Phase.calling);
-  const current = guest;
+  const outcome = callGuest(guest, task, instantiated);
+  if (guest !== undefined) {
+    clock.mark(task.slot, task.id, Phase.done);
+    return outcome;
+  }
+  // The call faulted and dropped its instance (callGuest has returned: nothing holds the old one while
+  // the new one is built). Recorded before the answer leaves, so the call's deadline never sees the call
+  // still running; then a fresh instance, before this thread takes another task.
+  clock.mark(task.slot, task.id, Phase.reinstantiating);
+  parentPort?.postMessage({ presenceSandboxAnswer: task.id, outcome } satisfies AnswerMessage);
+  warm();
+  clock.mark(task.slot, task.id, Phase.done);
+  return outcome;
+}
+
+/** Runs the task on `current`; a fault drops this thread's instance (guest = undefined). */
+function callGuest(current: Guest, task: Task, instantiated: boolean): Outcome<Value> {
   // init's sends are delivered once, by the admission load; re-inits of later instances stay silent.
   const initSends = task.kind === 'load' ? current.record.sends : [];
   // init's logs: from this task's instantiation, or from warm() before the admission load.
@@ -87,19 +103,12 @@ export default function handle(task: Task): Outcome<Value> {
   try {
     const value = run(current, task);
     const { logs, sends } = current.record;
-    clock.mark(task.slot, task.id, Phase.done);
     return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends] };
   } catch (err) {
     guest = undefined;
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
     const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : classify(err);
-    const outcome: Outcome<Value> = { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [] };
-    // Recorded before the answer leaves, so the call's deadline never sees the call still running.
-    clock.mark(task.slot, task.id, Phase.reinstantiating);
-    parentPort?.postMessage({ presenceSandboxAnswer: task.id, outcome } satisfies AnswerMessage);
-    warm();
-    clock.mark(task.slot, task.id, Phase.done);
-    return outcome;
+    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [] };
   }
 }
 
