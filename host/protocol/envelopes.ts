@@ -11,13 +11,13 @@ export interface WorkerSetup {
   module: WebAssembly.Module;
   /** The module's config, msgpack-encoded once. */
   config: Uint8Array;
+  /** The pool's task records (task-clock.ts), written by the worker, read by the pool's deadlines. */
+  clock: { buffer: SharedArrayBuffer; epoch: number };
   maxOutputBytes: number;
   /** The memory cap already written into the module; a fault at the cap is reported as memory_limit. */
   maxMemoryBytes: number;
   maxDestinations: number;
   maxInterestedUsers: number;
-  /** The pool's task records (task-clock.ts), written by the worker, read by the pool's deadlines. */
-  clock: { buffer: SharedArrayBuffer; epoch: number };
 }
 
 /** `slot`: where the worker records the task's phases (task-clock.ts); -1 for none. */
