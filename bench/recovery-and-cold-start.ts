@@ -12,13 +12,21 @@
  * For comparison, the same on a bare Piscina pool: a task that spins until aborted, then a no-op task;
  * that is the part of recovery that is thread replacement alone.
  *
+ * Recovery after a fault that leaves the thread alive: a bundled module (a real AssemblyScript module with
+ * its config to parse in init) on a one-thread pool with max_output_bytes lowered until every
+ * users_for_states answer is output_too_large, a fault after which the instance is discarded. Each round
+ * makes that call, then one interested_users call (a tiny answer): its duration is how long the call right
+ * after a fault waits for an instance. Back to back, the next round's fault lands on the spare while the
+ * first thread may still be re-instantiating; with a pause between rounds, every fault meets two ready
+ * threads.
+ *
  * Cold start: PresenceHost.create with the example router (default threads), then one users_for_states
  * call of 10 states; from before create to the answer. Each round builds and closes its own host.
  */
 import { performance } from 'node:perf_hooks';
 import { PresenceHost, type ModuleCallReport } from '../host/index.js';
 import { barePool, warm } from './lib/bare-pool.js';
-import { makeBatch } from './lib/batches.js';
+import { MODULES, makeBatch, type ModuleName } from './lib/batches.js';
 import { quantile } from './lib/measure.js';
 import { Reporter, main, options } from './lib/question.js';
 import { SANDBOX, hostFor } from './lib/systems.js';
@@ -38,7 +46,7 @@ main(async () => {
   const report = new Reporter(QUESTION);
   const rounds = opts.quick ? 8 : 40;
   const coldRounds = opts.quick ? 5 : 20;
-  report.plan(3);
+  report.plan(4);
 
   // Recovery after a timeout kill.
   report.start('recovery after a timeout kill');
@@ -54,6 +62,18 @@ main(async () => {
     killed_again: tight.killedAgain,
     rounds: tight.rounds,
   });
+
+  // Recovery after a fault the thread survives.
+  report.start('the call right after a fault');
+  for (const module of ['example_presence_router', 'team_groups_router'] as const) {
+    for (const pauseMs of [0, 500]) {
+      const after = await afterFault(module, pauseMs === 0 ? rounds : Math.ceil(rounds / 4), pauseMs);
+      const params = { module, threads: 1, pause_ms: pauseMs };
+      const how = `${module}, ${pauseMs === 0 ? 'back to back' : `${pauseMs} ms apart`}`;
+      report.record(SANDBOX, `call right after an output_too_large fault: ${how}`, params, summary(after.next));
+      report.record(SANDBOX, `the faulting call itself: ${how}`, params, summary(after.faulted));
+    }
+  }
 
   // The same on a bare pool: thread replacement alone.
   report.start('bare Piscina thread replacement');
@@ -133,6 +153,38 @@ async function recover(module: string, callTimeoutMs: number, rounds: number): P
       }
       result.killLag.push(t1 - t0 - callTimeoutMs);
       result.answered.push(t2 - t1);
+    }
+  } finally {
+    await host.close();
+  }
+  return result;
+}
+
+/** Per round: the faulting call's duration, and the next call's. */
+async function afterFault(module: ModuleName, rounds: number, pauseMs: number): Promise<{ faulted: number[]; next: number[] }> {
+  const calls: ModuleCallReport[] = [];
+  const host = await PresenceHost.create(
+    { modules: [{ module, config: MODULES[module] }], sandbox: { threads: 1, max_output_bytes: 16, quarantine_after_faults: 1_000_000 } },
+    { log: () => {}, onModuleCall: (c) => calls.push(c) },
+  );
+  const batch = makeBatch(50);
+  const result = { faulted: [] as number[], next: [] as number[] };
+  try {
+    for (let r = -2; r < rounds; r++) {
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      calls.length = 0;
+      const t0 = performance.now();
+      await host.getUsersForStates(batch);
+      const t1 = performance.now();
+      await host.getInterestedUsers('@nobody:elsewhere.example');
+      const t2 = performance.now();
+      const [first, second] = calls;
+      if (first?.outcome !== 'output_too_large' || second?.outcome !== 'ok') {
+        throw new Error(`round ${r}: expected output_too_large then ok, got ${first?.outcome}, ${second?.outcome}`);
+      }
+      if (r < 0) continue; // warm-up rounds
+      result.faulted.push(t1 - t0);
+      result.next.push(t2 - t1);
     }
   } finally {
     await host.close();

@@ -28,6 +28,7 @@ const QUESTIONS = [
   { name: 'where-the-time-goes' },
   { name: 'guest-profile' },
   { name: 'service-load' },
+  { name: 'admission' },
 ];
 
 const distBench = fileURLToPath(new URL('./', import.meta.url));

@@ -17,6 +17,27 @@ export const ErrorCode = {
   HOST_CLOSED: 'host_closed',
   /** Too many calls are pending (sandbox.max_pending_calls); retry later. Refused at once, never queued. */
   OVERLOADED: 'overloaded',
+  // The HTTP service (host/service/answer.ts maps each to its status).
+  /** Malformed request target, header or body framing (400). */
+  BAD_REQUEST: 'bad_request',
+  /** No such path (404). */
+  NOT_FOUND: 'not_found',
+  /** The path exists, the method does not; the answer's Allow lists the methods (405). */
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
+  /** The body is over service.max_body_bytes; the connection is closed unread (413). */
+  BODY_TOO_LARGE: 'body_too_large',
+  /** The Content-Type is not one the route accepts (415). */
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  /** The Host header names no listener of this service (service.allowed_hosts) (421). */
+  HOST_NOT_ALLOWED: 'host_not_allowed',
+  /** Admin route without the bearer token (401). */
+  UNAUTHORIZED: 'unauthorized',
+  /** Admin route on a listener that does not serve it, or a request from a browser page (403). */
+  FORBIDDEN: 'forbidden',
+  /** POST /admin/reload: the new config was refused; the previous one is still served (409). */
+  RELOAD_REFUSED: 'reload_refused',
+  /** A bug in the service: logged with its stack (500). */
+  INTERNAL: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -30,6 +51,12 @@ export const RefusalReason = {
   MISSING_EXPORT: 'missing_export',
   ABI_VERSION: 'abi_version',
   MEMORY_REFUSED: 'memory_refused',
+  /** Declares more of a growable resource than a sandbox limit allows (tables, table elements, globals, functions, segments). */
+  RESOURCE_LIMIT: 'resource_limit',
+  /** Uses a WebAssembly proposal the host does not accept (exceptions, threads, GC, ...; docs/abi.md "Features"). */
+  FEATURE_REFUSED: 'feature_refused',
+  /** An ABI export or import has the wrong type: a function signature, or a `presence_abi_version` that is not an immutable i32. */
+  ABI_TYPE: 'abi_type',
   PAIRING: 'pairing',
   LOAD_TIMEOUT: 'load_timeout',
   LOAD_FAILED: 'load_failed',
@@ -94,10 +121,18 @@ export function moduleRefused(module: string, reason: RefusalReason, message: st
   });
 }
 
+/** Longest echo of a caller's key or value in an error: a 1 MiB key must not make a 2 MiB error. */
+export const MAX_ECHO = 80;
+
+/** `text`, cut to MAX_ECHO characters with a count of what was cut. */
+export function clip(text: string, max = MAX_ECHO): string {
+  return text.length > max ? `${text.slice(0, max)}... (${text.length - max} more characters)` : text;
+}
+
 /** Render any value for an error message: short, and never a multi-line dump. */
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 77) + '...' : value);
+  if (typeof value === 'string') return value.length > MAX_ECHO ? `${JSON.stringify(value.slice(0, MAX_ECHO))}... (${value.length - MAX_ECHO} more characters)` : JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'a map';

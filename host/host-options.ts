@@ -7,6 +7,11 @@ export interface HostLogEntry {
   message: string;
   /** The module as written in the config, when the entry concerns one. */
   module?: string;
+  /**
+   * Set on the host's own line about a module's fault (the fault `onFault` also reports), never on a
+   * module's log line: tell the two apart by this field, not by the message text.
+   */
+  fault?: FaultCode;
 }
 
 /** A module misbehaved during a call: its share of that call was skipped. */

@@ -17,3 +17,4 @@ export { SandboxError, ErrorCode, RefusalReason, FaultCode } from './errors.js';
 export { isUserId } from './userid.js';
 export { ABI_VERSION } from './protocol/abi.js';
 export { PresenceService, DEFAULT_PORT, type ServiceOptions } from './service/service.js';
+export { DEFAULT_SERVICE, type ServiceSection } from './config/service-options.js';

@@ -1,7 +1,8 @@
 /**
- * Admission of one module, before it serves: resolve → read (size-capped) → validate, cap the memory
- * maximum and compile once (main thread, no guest code runs) → start its pool → instantiate and init inside a worker under the load
- * deadline. Any refusal names the module as written in the config and the reason.
+ * Admission of one module, before it serves: resolve → read (size-capped) → bound its declarations,
+ * check the ABI contract and features, cap memory and tables, and compile once (in an admission worker,
+ * off the main thread; no guest code runs) → start its pool → instantiate and init inside a worker under
+ * the load deadline. Any refusal names the module as written in the config and the reason.
  */
 import { Packr } from 'msgpackr';
 import { RefusalReason, SandboxError, moduleRefused } from '../errors.js';
@@ -9,7 +10,6 @@ import type { ModuleSpec } from '../config/schema.js';
 import type { GuestLog, LoadResult } from '../protocol/envelopes.js';
 import { ModulePool } from '../pool/module-pool.js';
 import { compileAndInspect } from './inspect.js';
-import { capMemory } from './memory-cap.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { readModuleFile } from './read.js';
 import { resolveModuleFile } from './resolve.js';
@@ -31,7 +31,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
   const limits = spec.limits;
   const bytes = await readModuleFile(file, spec.label, limits.max_module_bytes);
   const maxPages = Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES);
-  const module = await compileAndInspect(bytes, spec.label, (valid) => capMemory(valid, maxPages, spec.label));
+  const module = await compileAndInspect(bytes, spec.label, limits);
   let config: Uint8Array;
   try {
     config = configPackr.pack(spec.config);

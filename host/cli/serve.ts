@@ -1,39 +1,82 @@
-/** `presence-sandbox serve`: the HTTP sidecar, with reload on SIGHUP and a clean stop on SIGTERM/SIGINT. */
+/** `presence-sandbox serve`: the HTTP sidecar, with reload on SIGHUP and a bounded stop on SIGTERM/SIGINT. */
+import { DEFAULT_SERVICE, SERVICE_KEYS, parseServiceSection, serviceFlag, serviceFlags } from '../config/service-options.js';
+import { createLogger } from '../service/logger.js';
 import { DEFAULT_PORT, PresenceService } from '../service/service.js';
-import { UsageError, requireOption, type Command } from './usage.js';
+import { requireOption, type Command } from './usage.js';
+
+const TOKEN_ENV = 'PRESENCE_SANDBOX_ADMIN_TOKEN';
+const d = DEFAULT_SERVICE;
 
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the configured modules over HTTP (with Prometheus metrics)',
-  usage: `Usage: presence-sandbox serve --config FILE [--host 127.0.0.1] [--port ${DEFAULT_PORT}]
+  usage: `Usage: presence-sandbox serve --config FILE [--host 127.0.0.1] [--port ${DEFAULT_PORT}] [--socket PATH] [options]
 
-Admits every module of the config, then serves on the address it prints:
+Admits every module of the config, then serves on the addresses it prints:
   POST /v1/users_for_states    {"states": [...]}  ->  {"routing": {user: [states]}}
   GET  /v1/interested_users?user_id=U             ->  {"users": [...]} or {"users": "ALL"}
   GET  /v1/events              server-sent events: send_local_online_presence_to requests
-  GET  /healthz, GET /metrics  health and Prometheus metrics
-  POST /admin/reload           re-read the config (as SIGHUP does)
+  GET  /healthz, /readyz       liveness; readiness (503 while stopping, "degraded" naming a quarantined module)
+  GET  /metrics                Prometheus metrics
+  POST /admin/reload           re-read the config (as SIGHUP does); admin listener or bearer token only
 JSON by default; msgpack when Content-Type (or Accept) is application/msgpack.
 SIGHUP reloads the config (admitted fully before it replaces the old one); SIGTERM and SIGINT stop
-accepting, finish the calls in flight and exit 0. Logs are JSON lines on stderr (LOG_LEVEL=debug|info|warn).
+accepting, give the calls in flight the grace period, close every connection left and exit 0; a second
+signal exits at once. Logs are JSON lines on stderr (LOG_LEVEL=debug|info|warn).
 
-Options:
-  --config FILE   the YAML config
-  --host ADDR     address to listen on (default 127.0.0.1)
-  --port N        port (default ${DEFAULT_PORT}; 0 picks a free one)
-  -h, --help      show this help`,
-  options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
+Options (each overrides the config's service: section; docs/security.md has why each default):
+  --config FILE                  the YAML config
+  --host ADDR                    TCP address (default ${d.host})
+  --port N                       TCP port (default ${d.port}; 0 picks a free one)
+  --socket PATH                  serve on a Unix domain socket (TCP then only if --host or --port is given)
+  --socket-mode MODE             file mode of the sockets, octal, e.g. 0660
+  --admin-port N, --admin-host ADDR, --admin-socket PATH
+                                 a separate admin listener (off by default); else admin routes need the
+                                 bearer token from service.admin_token or ${TOKEN_ENV}
+  --allowed-hosts A,B            Host header names accepted besides IP literals and localhost ("*": any)
+  --header-timeout-ms N          (default ${d.header_timeout_ms})   --request-timeout-ms N (default ${d.request_timeout_ms})
+  --keep-alive-timeout-ms N      (default ${d.keep_alive_timeout_ms})  --send-timeout-ms N    (default ${d.send_timeout_ms})
+  --max-connections N            (default ${d.max_connections})    --max-body-bytes N     (default ${d.max_body_bytes})
+  --max-header-bytes N           (default ${d.max_header_bytes})   --shutdown-grace-ms N  (default ${d.shutdown_grace_ms})
+  --events-heartbeat-ms N        (default ${d.events_heartbeat_ms})   --events-buffer-bytes N (default ${d.events_buffer_bytes})
+  --events-backlog N             (default ${d.events_backlog})   --events-backlog-bytes N (default ${d.events_backlog_bytes})
+  -h, --help                     show this help`,
+  options: {
+    config: { type: 'string' },
+    ...Object.fromEntries(
+      Object.keys(SERVICE_KEYS)
+        .filter((k) => k !== 'admin_token')
+        .map((k) => [serviceFlag(k).slice(2), { type: 'string' as const }]),
+    ),
+  },
   async run(values) {
     const config = requireOption(values, 'config', 'serve');
-    const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new UsageError(`serve: --port must be an integer from 0 to 65535 (got ${String(values.port)})`);
-    }
-    const service = await PresenceService.start({ config, port, host: (values.host as string | undefined) ?? '127.0.0.1' });
-    process.stdout.write(`presence-sandbox serving ${config} on ${service.url}\n`);
+    const settings = serviceFlags(values);
+    const token = process.env[TOKEN_ENV];
+    if (token !== undefined && token !== '') Object.assign(settings, parseServiceSection({ admin_token: token }, TOKEN_ENV, () => TOKEN_ENV));
+    const logger = createLogger();
+    const service = await PresenceService.start({ config, settings, logger });
+    for (const url of service.urls.data) process.stdout.write(`presence-sandbox serving ${config} on ${url}\n`);
+    for (const url of service.urls.admin) process.stdout.write(`presence-sandbox admin routes on ${url}\n`);
+    // A promise nobody handled is a bug to log, not a reason to drop every client's connection.
+    process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
     process.on('SIGHUP', () => void service.reload());
-    const stop = () => void service.close().then(() => process.exit(0));
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      stopping = true;
+      void service.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   },
 };

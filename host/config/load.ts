@@ -7,6 +7,12 @@ import { parseConfig } from './parse.js';
 import type { HostConfig } from './schema.js';
 
 export async function loadConfigFile(file: string): Promise<HostConfig> {
+  const { document, baseDir } = await readConfigDocument(file);
+  return parseConfig(document, baseDir);
+}
+
+/** The file's text and its YAML as plain data, before validation (the service checks it is not empty). */
+export async function readConfigDocument(file: string): Promise<{ text: string; document: unknown; baseDir: string }> {
   const path = resolve(file);
   let text: string;
   try {
@@ -22,5 +28,5 @@ export async function loadConfigFile(file: string): Promise<HostConfig> {
     const where = line ? `${file}:${line.line}:${line.col}` : file;
     throw configError(where, `invalid YAML: ${problem.message.split('\n')[0]}`);
   }
-  return parseConfig(doc.toJS({ maxAliasCount: 100 }), dirname(path));
+  return { text, document: doc.toJS({ maxAliasCount: 100 }), baseDir: dirname(path) };
 }

@@ -11,9 +11,10 @@ import {
   type SandboxLimits,
 } from './schema.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
+import { parseServiceSection } from './service-options.js';
 import { expectKeys, expectMap, expectPositiveInt, expectString, expectUnicodeText, isMap } from './validate.js';
 
-const TOP_KEYS = ['modules', 'presence', 'sandbox'] as const;
+const TOP_KEYS = ['modules', 'presence', 'sandbox', 'service'] as const;
 const PRESENCE_KEYS = ['presence_router', 'routing_module'] as const;
 const ENTRY_KEYS = ['module', 'config', 'sandbox'] as const;
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof SandboxLimits)[];
@@ -28,6 +29,14 @@ export const LIMIT_MAX: SandboxLimits = {
   max_memory_bytes: 4 * 1024 * 1024 * 1024,
   max_heap_mb: 64 * 1024,
   max_stack_mb: 64,
+  // V8's own limits for a module (beyond them the engine refuses it anyway), except tables: 64 of V8's
+  // largest (10 million elements) is what still fits the largest heap's table budget (below).
+  max_tables: 64,
+  max_table_elements: 10_000_000,
+  max_globals: 1_000_000,
+  max_functions: 1_000_000,
+  max_data_segments: 100_000,
+  max_element_segments: 10_000_000,
   max_destinations: 10_000_000,
   max_interested_users: 10_000_000,
   max_result_entries: 100_000_000,
@@ -36,11 +45,14 @@ export const LIMIT_MAX: SandboxLimits = {
   quarantine_max_ms: 86_400_000,
 };
 const HOST_ONLY_KEYS = ['max_pending_calls'];
+const TABLE_ELEMENT_PEAK_BYTES = 48;
 
 export function parseConfig(document: unknown, baseDir: string): HostConfig {
   // An empty YAML file parses to null: a host with no modules, as Synapse with no router.
   const root = document === null || document === undefined ? {} : expectMap(document, '(config)');
   expectKeys(root, '', TOP_KEYS);
+  // Checked here too, so `presence-sandbox check` and every load catch a typo in it; the service reads it.
+  parseServiceSection(root.service);
   const warnings: string[] = [];
   const { max_pending_calls, ...moduleLimits } = root.sandbox == null ? {} : expectMap(root.sandbox, 'sandbox');
   const maxPendingCalls =
@@ -111,6 +123,14 @@ function parseLimits(value: unknown, path: string, base: SandboxLimits, extraKey
   }
   if (limits.max_memory_bytes < WASM_PAGE_BYTES) {
     throw configError(`${path}.max_memory_bytes`, `must be at least one 64 KiB page (${WASM_PAGE_BYTES})`);
+  }
+  // A growing funcref table peaks at about 48 bytes an element (V8 copies it to grow), partly outside the
+  // JS heap where running out aborts the whole process: every table at its cap must fit well within the heap.
+  if (limits.max_tables * limits.max_table_elements * TABLE_ELEMENT_PEAK_BYTES > (limits.max_heap_mb * 1024 * 1024) / 2) {
+    throw configError(
+      `${path}.max_table_elements`,
+      `max_tables (${limits.max_tables}) × max_table_elements (${limits.max_table_elements}) × ${TABLE_ELEMENT_PEAK_BYTES} bytes must fit in half of max_heap_mb (${limits.max_heap_mb}); lower one of the three or raise max_heap_mb`,
+    );
   }
   if (limits.quarantine_max_ms < limits.quarantine_ms) {
     throw configError(`${path}.quarantine_max_ms`, `must be at least quarantine_ms (${limits.quarantine_ms})`);

@@ -3,6 +3,7 @@
  * `sandbox:` section), the one defaults constant, and the filled internal types the host runs on.
  */
 import { availableParallelism } from 'node:os';
+import type { ServiceSection } from './service-options.js';
 
 /** Limits and pool size; every key optional, in `sandbox:` and per module in `modules[i].sandbox:`. */
 export interface SandboxOptions {
@@ -27,6 +28,21 @@ export interface SandboxOptions {
    * stack_overflow (Wasm frames live on the thread's native stack).
    */
   max_stack_mb?: number;
+  /** Most tables a module may define; checked at admission. */
+  max_tables?: number;
+  /**
+   * Largest size of each table, in elements: written into the module as every table's maximum (so
+   * `table.grow` past it fails in the guest); a table that starts larger is refused.
+   */
+  max_table_elements?: number;
+  /** Most globals a module may define; checked at admission. */
+  max_globals?: number;
+  /** Most functions a module may define and import together; checked at admission. */
+  max_functions?: number;
+  /** Most data segments a module may define; checked at admission. */
+  max_data_segments?: number;
+  /** Most element segments a module may define; checked at admission. */
+  max_element_segments?: number;
   /** Most destinations one users_for_states answer may name. */
   max_destinations?: number;
   /** Most user IDs one interested_users answer may hold. */
@@ -68,6 +84,8 @@ export interface PresenceSandboxConfig {
     routing_module?: ModuleEntry;
   };
   sandbox?: HostSandboxOptions;
+  /** The HTTP service's listeners, timeouts and limits (host/config/service-options.ts). */
+  service?: ServiceSection;
 }
 
 export type SandboxLimits = Required<SandboxOptions>;
@@ -82,6 +100,12 @@ export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
   max_memory_bytes: 128 * 1024 * 1024,
   max_heap_mb: 256,
   max_stack_mb: 4,
+  max_tables: 4,
+  max_table_elements: 100_000,
+  max_globals: 10_000,
+  max_functions: 100_000,
+  max_data_segments: 10_000,
+  max_element_segments: 10_000,
   max_destinations: 100_000,
   max_interested_users: 100_000,
   max_result_entries: 1_000_000,

@@ -11,39 +11,40 @@
 import { Piscina } from 'piscina';
 import { FaultCode, RefusalReason } from '../errors.js';
 import type { SandboxLimits } from '../config/schema.js';
-import type { CallTask, Failure, Outcome, PhaseMessage, Task, WorkerSetup } from '../protocol/envelopes.js';
+import type { AnswerMessage, CallTask, Failure, Outcome, Task, WorkerSetup } from '../protocol/envelopes.js';
+import { Phase, TaskClock } from '../protocol/task-clock.js';
 import { workerFile } from '../paths.js';
-import { Deadline } from './deadline.js';
+import { Deadline, type Verdict } from './deadline.js';
 import { Gate } from './gate.js';
 
 export class ModulePool {
   private readonly pool: Piscina<Task, Outcome<unknown>>;
   /**
-   * Tasks go to Piscina only when a thread is free, so a deadline measures the module's own run and not
-   * the time spent queued behind its neighbours (a busy pool must not look like a slow module).
+   * Tasks go to Piscina only when one of `threads` is free, so the spare thread stays spare (see below) and
+   * a quarantined callback's waiting calls can be skipped before they run.
    */
   private readonly gate: Gate;
   private nextId = 1;
-  /** Deadlines of running call tasks, by task id, moved when the worker reports a phase. */
-  private readonly deadlines = new Map<number, Deadline>();
-  /**
-   * Threads that have started. Fewer than `threads + 1` means a replacement is still booting (after a
-   * kill), and a call may wait for it: such a call starts with a boot allowance and asks its worker to report
-   * when it really starts, so neither the boot nor a slow neighbour's kill is charged to it.
-   */
-  private readyWorkers = 0;
+  /** Each task's record, written by the worker that runs it: what its deadline is judged on. */
+  private readonly clock: TaskClock;
+  /** How to answer each task Piscina holds, by id: a faulted task's worker answers early (see below). */
+  private readonly answers = new Map<number, (outcome: Outcome<unknown>) => void>();
 
   constructor(
-    setup: WorkerSetup,
+    setup: Omit<WorkerSetup, 'clock'>,
     private readonly limits: SandboxLimits,
   ) {
     this.gate = new Gate(limits.threads);
+    // Tasks in Piscina at once: at most `threads` passed the gate, plus one per thread finishing a faulted
+    // task (re-instantiating after its early answer).
+    this.clock = TaskClock.create(2 * limits.threads + 2);
     this.pool = new Piscina({
       filename: workerFile,
-      workerData: setup,
+      workerData: { ...setup, clock: { buffer: this.clock.buffer, epoch: this.clock.epoch } } satisfies WorkerSetup,
       // One spare thread beyond the `threads` that may run at once (the gate's size): after a deadline
-      // kills a thread, the next call runs on the spare, already instantiated, instead of waiting some
-      // 35 ms for a new thread to start (bench/README.md, recovery). It costs one idle thread's memory.
+      // kills a thread, or while a thread re-instantiates after a fault, the next call runs on the spare,
+      // which instantiated the module before it was ready (worker.ts), instead of waiting for a thread to
+      // start or instantiate (bench/README.md, recovery). It costs one idle thread's memory.
       minThreads: limits.threads + 1,
       maxThreads: limits.threads + 1,
       idleTimeout: Infinity,
@@ -54,17 +55,12 @@ export class ModulePool {
       // and the thread lives on.
       resourceLimits: { maxOldGenerationSizeMb: limits.max_heap_mb, stackSizeMb: limits.max_stack_mb },
     });
-    // A call that lands on a thread without an instance (a replacement after a kill, or after a fault)
-    // must first instantiate and init: that part gets the load deadline, the callback the call deadline.
-    this.pool.on('message', (message: PhaseMessage) => {
-      const deadline = this.deadlines.get(message?.id);
-      if (deadline === undefined) return;
-      if (message.presenceSandboxPhase === 'instantiating') deadline.reset(this.limits.load_timeout_ms, 'instantiation');
-      else if (message.presenceSandboxPhase === 'calling') deadline.reset(this.limits.call_timeout_ms, 'call');
+    // A worker that faulted answers at once, on its parentPort, and only then builds a fresh instance
+    // before it takes another task (worker.ts): the call is not kept waiting for that.
+    this.pool.on('message', (message: AnswerMessage) => {
+      // The task's deadline stays: it now watches the re-instantiation, under the load deadline.
+      this.answers.get(message?.presenceSandboxAnswer)?.(message.outcome);
     });
-    // Piscina announces a worker once it is ready (the first ones at once) and again when it is gone.
-    this.pool.on('workerCreate', () => this.readyWorkers++);
-    this.pool.on('workerDestroy', () => this.readyWorkers--);
     // A worker that dies between tasks is replaced by Piscina; nothing is waiting on it.
     this.pool.on('error', () => {});
   }
@@ -86,54 +82,107 @@ export class ModulePool {
   /** Instantiate and init in a worker, under the load deadline. */
   async load(): Promise<Outcome<unknown>> {
     const ms = this.limits.load_timeout_ms;
-    const outcome = await this.run({ id: this.nextId++, kind: 'load' }, false, false);
+    await this.gate.enter();
+    const id = this.nextId++;
+    const outcome = await this.run({ id, slot: this.clock.claim(id), kind: 'load' });
     if (outcome.ok || outcome.failure.code !== FaultCode.TIMEOUT) return outcome;
     const message = `instantiation and init did not finish within ${ms} ms (sandbox.load_timeout_ms)`;
     return { ...outcome, failure: { code: RefusalReason.LOAD_TIMEOUT, message } };
   }
 
-  /** A callback, under the call deadline (the load deadline for instantiating first, when needed). */
-  /** Resolves undefined, without running, when `stillWanted` says no once a thread is free. */
+  /**
+   * A callback, under the call deadline, counted from when its worker starts it (the load deadline for
+   * instantiating first, when needed). Resolves undefined, without running, when `stillWanted` says no
+   * once a thread is free.
+   */
   async call(task: CallTask, stillWanted: () => boolean = () => true): Promise<Outcome<unknown> | undefined> {
     await this.gate.enter();
     if (!stillWanted()) {
       this.gate.leave();
       return undefined;
     }
-    return this.run(withId(task, this.nextId++, this.readyWorkers <= this.limits.threads), true, true);
+    const id = this.nextId++;
+    return this.run(withId(task, id, this.clock.claim(id)));
   }
 
   close(): Promise<void> {
     return this.pool.destroy();
   }
 
-  private async run(task: Task, movable: boolean, entered: boolean): Promise<Outcome<unknown>> {
-    if (!entered) await this.gate.enter();
-    const deadline = new Deadline();
-    if (movable) this.deadlines.set(task.id, deadline);
-    // The clock starts when a thread is free, not while the task waits at the gate. A task that may wait
-    // for a booting thread gets the load deadline until its worker reports that the call has started.
-    if (!movable) deadline.reset(this.limits.load_timeout_ms, 'load');
-    else if (task.reportStart) deadline.reset(this.limits.load_timeout_ms + this.limits.call_timeout_ms, 'thread start');
-    else deadline.reset(this.limits.call_timeout_ms, 'call');
-    try {
+  /** Runs a task that has passed the gate; leaves the gate when the task is answered. */
+  private run(task: Task): Promise<Outcome<unknown>> {
+    const { id, slot } = task;
+    // How long the task may have waited to start, counted in timer periods (the first is the call
+    // deadline): a main-thread stall is not counted, which only makes the bound more lenient, and it
+    // spares a clock read per call.
+    const waited = { ms: this.limits.call_timeout_ms };
+    const deadline = new Deadline(() => this.verdict(task, waited));
+    return new Promise((resolve) => {
+      let answered = false;
+      const answer = (outcome: Outcome<unknown>) => {
+        if (answered) return;
+        answered = true;
+        this.gate.leave();
+        resolve(outcome);
+      };
+      // Piscina's answer, or the worker's death, settles the task; its early answer (a fault) may have
+      // answered the call already.
+      const settle = (outcome: Outcome<unknown>) => {
+        deadline.clear();
+        this.answers.delete(id);
+        this.clock.release(slot);
+        answer(outcome);
+      };
+      this.answers.set(id, answer);
+      // A first look when the budget would be spent had the task started at once; the verdict then
+      // follows the worker's own record of when it started.
+      if (task.kind === 'load') deadline.reset(this.limits.load_timeout_ms, 'load');
+      else deadline.reset(this.limits.call_timeout_ms, 'call');
       // Aborting a running task makes Piscina terminate its worker and start a replacement: the only way
       // to stop a guest that never yields.
-      return await this.pool.run(task, { signal: deadline.signal });
-    } catch (err) {
-      const failure = deadline.expiredDuring ? this.timeout(deadline.expiredDuring) : workerDeath(err);
-      return { ok: false, failure, logs: [], sends: [] };
-    } finally {
-      deadline.clear();
-      this.deadlines.delete(task.id);
-      this.gate.leave();
+      this.pool.run(task, { signal: deadline.signal }).then(settle, (err: unknown) => {
+        const failure = deadline.expiredDuring ? this.timeout(deadline.expiredDuring) : workerDeath(err);
+        settle({ ok: false, failure, logs: [], sends: [] });
+      });
+    });
+  }
+
+  /**
+   * When a task's timer fires: how much longer it may run, judged by what its worker recorded. Only a
+   * worker still inside the module, past its budget counted from its own start, is stopped. A task that
+   * has not started (queued, in transit, on a thread still starting) is not charged, up to the load
+   * deadline plus the call deadline; a task whose worker is done is never stopped (its answer is coming).
+   */
+  private verdict(task: Task, waited: { ms: number }): Verdict {
+    const { call_timeout_ms: call, load_timeout_ms: load } = this.limits;
+    const reading = this.clock.read(task.slot, task.id);
+    // No record (no slot was free): the deadline is the timer's, as it counts from dispatch.
+    if (reading === undefined) return { more: 0, during: task.kind === 'load' ? 'load' : 'call' };
+    // The worker is writing its record at this very moment: look again shortly.
+    if (reading.phase === undefined) return { more: 1, during: 'call' };
+    if (reading.phase === Phase.done) return { more: Infinity, during: 'done' };
+    // Admission: the thread's start and instantiation included, all within the load deadline (the
+    // first timer is the whole of it).
+    if (task.kind === 'load') return { more: 0, during: 'load' };
+    switch (reading.phase) {
+      case Phase.waiting: {
+        const more = Math.min(call, load + call - waited.ms);
+        waited.ms += Math.max(more, 0);
+        return { more, during: 'thread start' };
+      }
+      case Phase.instantiating:
+        return { more: load - reading.elapsedMs, during: 'instantiation' };
+      case Phase.reinstantiating:
+        return { more: load - reading.elapsedMs, during: 'reinstantiation' };
+      default:
+        return { more: call - reading.elapsedMs, during: 'call' };
     }
   }
 
   private timeout(during: string): Failure {
     const { call_timeout_ms, load_timeout_ms } = this.limits;
     const message =
-      during === 'instantiation' || during === 'thread start'
+      during === 'instantiation' || during === 'thread start' || during === 'reinstantiation'
         ? `starting a worker and re-instantiating the module did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms); its worker was terminated and replaced`
         : during === 'load'
           ? `did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms)`
@@ -147,10 +196,10 @@ export class ModulePool {
  * (`{ ...task, id }`) took the structured clone's slow path, about 8 µs more per call (a third of an
  * interested_users call's overhead over a bare Piscina task, bench/README.md).
  */
-function withId(task: CallTask, id: number, reportStart: boolean): Task {
+function withId(task: CallTask, id: number, slot: number): Task {
   return task.kind === 'users_for_states'
-    ? { kind: task.kind, batch: task.batch, count: task.count, id, reportStart }
-    : { kind: task.kind, userId: task.userId, id, reportStart };
+    ? { kind: task.kind, batch: task.batch, count: task.count, id, slot }
+    : { kind: task.kind, userId: task.userId, id, slot };
 }
 
 function workerDeath(err: unknown): Failure {

@@ -32,6 +32,36 @@ export const ALLOWED_IMPORTS: ReadonlyMap<string, WebAssembly.ImportExportKind> 
   ['env.abort', 'function'],
 ]);
 
+/** A function type as docs/abi.md writes it, e.g. `(i32, i32) -> (i32)`. */
+export interface Signature {
+  params: readonly string[];
+  results: readonly string[];
+}
+
+const CALLBACK_SIGNATURE: Signature = { params: ['i32', 'i32'], results: ['i32'] };
+
+/** The exact type of every ABI function export; admission refuses any other (`abi_type`). */
+export const EXPORT_SIGNATURES: ReadonlyMap<string, Signature> = new Map([
+  [Export.ALLOC, { params: ['i32'], results: ['i32'] }],
+  [Export.INIT, CALLBACK_SIGNATURE],
+  [Export.USERS_FOR_STATES, CALLBACK_SIGNATURE],
+  [Export.INTERESTED_USERS, CALLBACK_SIGNATURE],
+]);
+
+/** The exact type of every allowed import. */
+export const IMPORT_SIGNATURES: ReadonlyMap<string, Signature> = new Map([
+  ['presence.log', { params: ['i32', 'i32', 'i32'], results: [] }],
+  ['presence.send_local_online_presence_to', { params: ['i32', 'i32'], results: [] }],
+  ['env.abort', { params: ['i32', 'i32', 'i32', 'i32'], results: [] }],
+]);
+
+/** `presence_abi_version`'s type: an immutable i32 (its value is read once, at instantiation). */
+export const ABI_VERSION_GLOBAL = { type: 'i32', mutable: false } as const;
+
+export function formatSignature(signature: Signature): string {
+  return `(${signature.params.join(', ')}) -> (${signature.results.join(', ')})`;
+}
+
 /** `presence.log` levels. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

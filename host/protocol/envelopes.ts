@@ -11,6 +11,8 @@ export interface WorkerSetup {
   module: WebAssembly.Module;
   /** The module's config, msgpack-encoded once. */
   config: Uint8Array;
+  /** The pool's task records (task-clock.ts), written by the worker, read by the pool's deadlines. */
+  clock: { buffer: SharedArrayBuffer; epoch: number };
   maxOutputBytes: number;
   /** The memory cap already written into the module; a fault at the cap is reported as memory_limit. */
   maxMemoryBytes: number;
@@ -20,8 +22,8 @@ export interface WorkerSetup {
   maxResultEntries: number;
 }
 
-/** `reportStart`: the worker posts a 'calling' phase message as the task starts (see ModulePool). */
-export type Task = { id: number; reportStart?: boolean } & (
+/** `slot`: where the worker records the task's phases (task-clock.ts); -1 for none. */
+export type Task = { id: number; slot: number } & (
   /** Admission's check of one thread's instance; it delivers init's send_local_online_presence_to calls. */
   | { kind: 'load' }
   /** `batch` is the msgpack batch in a SharedArrayBuffer, encoded once for every module. */
@@ -31,17 +33,17 @@ export type Task = { id: number; reportStart?: boolean } & (
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A callback task before the pool gives it an id. */
-export type CallTask = Exclude<DistributiveOmit<Task, 'id'>, { kind: 'load' }>;
+/** A callback task before the pool gives it an id and a slot. */
+export type CallTask = Exclude<DistributiveOmit<Task, 'id' | 'slot'>, { kind: 'load' }>;
 
 /**
- * Posted by a worker (on its parentPort, outside Piscina's task channel) when a task must instantiate
- * the module first, and again when it starts the callback itself, so the task's deadline is the load
- * deadline for the first part and the call deadline for the second.
+ * Posted by a worker (on its parentPort, outside Piscina's task channel) when a call faulted: the call's
+ * outcome at once, before the worker builds a fresh instance and only then takes its next task. The
+ * same outcome is also Piscina's answer to the task, whichever arrives first settles the call.
  */
-export interface PhaseMessage {
-  presenceSandboxPhase: 'instantiating' | 'calling';
-  id: number;
+export interface AnswerMessage {
+  presenceSandboxAnswer: number;
+  outcome: Outcome<unknown>;
 }
 
 /** users_for_states result in compact form: destination i gets indices[offsets[i] .. offsets[i+1]). */

@@ -8,7 +8,7 @@
  * refused.
  */
 import { Packr } from 'msgpackr';
-import { describe, inputError, type SandboxError } from '../errors.js';
+import { clip, describe, inputError, type SandboxError } from '../errors.js';
 import { MAX_TIMESTAMP_MS, PRESENCE_STATES, type UserPresenceState } from '../presence.js';
 import type { WireState } from '../protocol/abi.js';
 import { NOT_UNICODE_TEXT, isUnicodeText } from '../text.js';
@@ -63,7 +63,7 @@ function toWire(state: unknown, i: number): WireState {
   // for...in rather than Object.keys: no array per state. It also sees inherited enumerable keys, which a
   // state should not have either.
   for (const key in s) {
-    if (!isField(key)) throw fieldError(i, key, `unknown field (a state has ${FIELDS.join(', ')})`);
+    if (!isField(key)) throw fieldError(i, clip(key), `unknown field (a state has ${FIELDS.join(', ')})`);
   }
   const { user_id, state: presence, last_active_ts, last_federation_update_ts, last_user_sync_ts, status_msg, currently_active } = s;
   if (!isUserId(user_id)) throw fieldError(i, 'user_id', `expected a Matrix user ID like @alice:example.com (got ${describe(user_id)})`);

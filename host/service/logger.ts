@@ -11,9 +11,10 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
 
 /** The host's `log` option, writing to pino. */
 export function hostLog(logger: Logger): (entry: HostLogEntry) => void {
-  return ({ level, message, module }) => {
-    // Faults are logged by faultLog with their fields; skip the host's plain-text copy of them.
-    if (level === 'warn' && / skipped \(/.test(message)) return;
+  return ({ level, message, module, fault }) => {
+    // Faults are logged by faultLog with their fields; skip the host's plain-text copy of them (marked by
+    // its `fault` field: a module's own line that reads the same still reaches the log).
+    if (fault !== undefined) return;
     logger[level](module ? { module } : {}, message);
   };
 }

@@ -12,8 +12,10 @@ export class ServiceMetrics {
   private readonly calls: Counter<'module' | 'callback' | 'outcome'>;
   private readonly latency: Histogram<'module' | 'callback'>;
   private readonly requests: Counter<'route' | 'status'>;
+  private readonly waiting: Gauge;
+  private readonly dropped: Counter<'listener'>;
 
-  constructor(stats: () => HostStats) {
+  constructor(stats: () => HostStats, http: () => { connections: number; subscribers: number } = () => ({ connections: 0, subscribers: 0 })) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'presence_sandbox_process_' });
     this.calls = new Counter({
@@ -59,6 +61,33 @@ export class ServiceMetrics {
         this.set(stats().pendingCalls);
       },
     });
+    this.waiting = new Gauge({
+      name: 'presence_sandbox_http_answers_waiting_on_client',
+      help: 'Answers written but not yet taken by their client (each is cut after service.send_timeout_ms).',
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'presence_sandbox_http_connections_dropped_total',
+      help: 'Connections closed at once because the listener had service.max_connections open.',
+      labelNames: ['listener'],
+      registers,
+    });
+    new Gauge({
+      name: 'presence_sandbox_http_connections',
+      help: 'Open HTTP connections, on every listener.',
+      registers,
+      collect() {
+        this.set(http().connections);
+      },
+    });
+    new Gauge({
+      name: 'presence_sandbox_events_subscribers',
+      help: 'Open GET /v1/events streams.',
+      registers,
+      collect() {
+        this.set(http().subscribers);
+      },
+    });
     new Gauge({
       name: 'presence_sandbox_overloaded_total',
       help: 'Calls refused with overloaded since the current config was loaded.',
@@ -72,6 +101,14 @@ export class ServiceMetrics {
   moduleCall(call: ModuleCallReport): void {
     this.calls.inc({ module: call.module, callback: call.callback, outcome: call.outcome });
     this.latency.observe({ module: call.module, callback: call.callback }, call.durationMs / 1000);
+  }
+
+  waitingOnClient(delta: number): void {
+    this.waiting.inc(delta);
+  }
+
+  connectionDropped(listener: string): void {
+    this.dropped.inc({ listener });
   }
 
   request(route: string, status: number): void {

@@ -1,162 +1,237 @@
 /**
- * The sidecar service: one PresenceHost behind HTTP, with hot reload and graceful shutdown.
+ * The sidecar service: one PresenceHost behind HTTP (TCP and/or a Unix socket, plus an optional admin
+ * listener), with hot reload and a bounded, graceful shutdown.
  *
  * Reload admits the new config completely (every module compiled, instantiated and initialised) before
  * it swaps anything; the swap is one assignment, so each call runs wholly on the old host or wholly on
  * the new one. The old host then closes, which waits for its calls in flight. A config that fails
- * admission is logged and the old host keeps serving.
+ * admission, or that is empty (served-config.ts), is refused with its reason and the old host keeps serving.
+ *
+ * Shutdown stops accepting, closes idle connections and the event streams, lets the requests in flight
+ * finish for service.shutdown_grace_ms, then cuts every connection left: it never waits on a client.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { DEFAULT_SERVICE, fillServiceSettings, parseServiceSection, type ServiceSection, type ServiceSettings } from '../config/service-options.js';
+import { ErrorCode, SandboxError } from '../errors.js';
+import type { FaultReport } from '../host-options.js';
 import { PresenceHost } from '../presence-host.js';
+import type { AccessPolicy, ListenerRole } from './access.js';
+import { dispatch, type Dispatcher } from './dispatch.js';
 import { EventStream } from './events.js';
+import { readiness, type Readiness } from './health.js';
+import { Listener, type ListenerSpec } from './listeners.js';
 import { createLogger, faultLog, hostLog } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
-import { interestedUsers, send, sendError, usersForStates, type RouteContext } from './routes.js';
+import { ROUTES, type ReloadResult, type Route, type ServiceContext } from './routes.js';
+import { readServedConfig, type ServedConfig } from './served-config.js';
 
 export interface ServiceOptions {
-  /** The YAML config to serve (and to re-read on reload). */
+  /** The YAML config to serve (and to re-read on reload); its `service:` section configures this service. */
   config: string;
-  /** Address to listen on (default 127.0.0.1: the service is a sidecar, not a public endpoint). */
+  /** Shortcut for settings.host: the TCP address (default 127.0.0.1: a sidecar, not a public endpoint). */
   host?: string;
-  /** Port (default 8880; 0 picks a free one). */
+  /** Shortcut for settings.port (default 8880; 0 picks a free one). */
   port?: number;
-  /** Largest request body accepted, in bytes (default 32 MiB). */
-  maxBodyBytes?: number;
+  /** Overrides of the config's `service:` section, as the CLI flags give them. */
+  settings?: ServiceSection;
   logger?: Logger;
+  /**
+   * Tests only (the CLI never sets it): routes added to the table, e.g. one whose handler throws, to prove
+   * that a bug is answered 500 with a stable code and the service keeps serving.
+   */
+  extraRoutes?: Readonly<Record<string, Route>>;
 }
 
-export const DEFAULT_PORT = 8880;
+export const DEFAULT_PORT = DEFAULT_SERVICE.port;
 
-export class PresenceService {
-  private reloading: Promise<boolean> = Promise.resolve(true);
+export class PresenceService implements ServiceContext {
+  readonly events: EventStream;
+  readonly metrics: ServiceMetrics;
+  private current!: PresenceHost;
+  private listeners: Listener[] = [];
+  private reloading: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  private readonly lastFaults = new Map<string, FaultReport>();
+  private openRequests = 0;
+  private onDrained: (() => void) | undefined;
 
   private constructor(
-    private host: PresenceHost,
-    private readonly server: Server,
-    private readonly events: EventStream,
-    private readonly metrics: ServiceMetrics,
-    private readonly options: ServiceOptions & { logger: Logger },
-  ) {}
+    private readonly options: ServiceOptions,
+    readonly settings: ServiceSettings,
+    private fileSection: ServiceSection,
+    private readonly logger: Logger,
+  ) {
+    this.events = new EventStream({
+      heartbeatMs: settings.events_heartbeat_ms,
+      bufferBytes: settings.events_buffer_bytes,
+      backlog: settings.events_backlog,
+      backlogBytes: settings.events_backlog_bytes,
+      sendTimeoutMs: settings.send_timeout_ms,
+      logger,
+    });
+    this.metrics = new ServiceMetrics(
+      () => this.current.stats(),
+      () => ({ connections: this.listeners.reduce((n, l) => n + l.connections, 0), subscribers: this.events.subscriberCount }),
+    );
+  }
 
   /** Admit the config, then listen. Rejects (and listens on nothing) if the config cannot be served. */
   static async start(options: ServiceOptions): Promise<PresenceService> {
     const logger = options.logger ?? createLogger();
-    const events = new EventStream();
-    let service: PresenceService | undefined;
-    const metrics = new ServiceMetrics(() => service!.host.stats());
-    const host = await PresenceService.admit(options.config, logger, events, metrics);
-    const server = createServer();
-    service = new PresenceService(host, server, events, metrics, { ...options, logger });
-    server.on('request', (req, res) => void service!.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
-    });
-    logger.info({ url: service.url, config: options.config }, 'listening');
+    const served = await readServedConfig(options.config);
+    const overrides = parseServiceSection(
+      { ...options.settings, ...(options.host !== undefined ? { host: options.host } : {}), ...(options.port !== undefined ? { port: options.port } : {}) },
+      'settings',
+    );
+    const service = new PresenceService(options, fillServiceSettings(served.service, overrides), served.service, logger);
+    service.current = await service.admit(served);
+    try {
+      await service.listen();
+    } catch (err) {
+      await service.close();
+      throw err;
+    }
+    logger.info({ urls: service.urls, config: options.config }, 'listening');
     return service;
   }
 
+  /** The first data listener's address: `http://127.0.0.1:8880`, or `unix:/path` when only a socket serves. */
   get url(): string {
-    const { address, port, family } = this.server.address() as AddressInfo;
-    return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
+    return this.urls.data[0]!;
   }
 
-  /** Re-read and admit the config, then swap it in. Resolves true when swapped, false when refused. */
-  reload(): Promise<boolean> {
+  get urls(): { data: string[]; admin: string[] } {
+    const of = (role: ListenerRole['role']) => this.listeners.filter((l) => l.spec.role === role).map((l) => l.url);
+    return { data: of('data'), admin: of('admin') };
+  }
+
+  host(): PresenceHost {
+    return this.current;
+  }
+
+  readiness(): Readiness {
+    return readiness(this.current.stats(), this.lastFaults, this.closing !== undefined);
+  }
+
+  /** Re-read and admit the config, then swap it in. Never rejects: a refusal carries its reason. */
+  reload(): Promise<ReloadResult> {
     // One reload at a time: a second SIGHUP during a reload runs after it, on the newest file.
-    this.reloading = this.reloading.then(async () => {
-      const { logger } = this.options;
-      let next: PresenceHost;
-      try {
-        next = await PresenceService.admit(this.options.config, logger, this.events, this.metrics);
-      } catch (err) {
-        logger.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'reload refused; still serving the previous config');
-        return false;
-      }
-      if (this.closing) {
-        await next.close();
-        return false;
-      }
-      const previous = this.host;
-      this.host = next;
-      logger.info({ config: this.options.config }, 'reloaded');
-      await previous.close();
-      return true;
-    });
-    return this.reloading;
+    const next = this.reloading.then(() => this.reloadNow());
+    this.reloading = next;
+    return next;
   }
 
-  /** Stop accepting, let requests in flight finish, close the pools. */
+  /** Stop accepting, let requests in flight finish within the grace period, cut the rest, close the pools. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      const grace = this.settings.shutdown_grace_ms;
+      const deadline = Date.now() + grace;
+      this.logger.info({ graceMs: grace, openRequests: this.openRequests }, 'stopping');
+      for (const listener of this.listeners) listener.stopAccepting();
       this.events.close();
-      await new Promise<void>((resolve) => this.server.close(() => resolve()));
-      await this.reloading;
-      await this.host.close();
-      this.options.logger.info('stopped');
+      const drained = new Promise<void>((resolve) => {
+        if (this.openRequests === 0) resolve();
+        else this.onDrained = resolve;
+      });
+      if (!(await within(drained, grace))) {
+        this.logger.warn({ openRequests: this.openRequests }, 'grace period over: closing the connections still open');
+      }
+      for (const listener of this.listeners) listener.destroyAll();
+      // Calls whose clients are gone end on their own deadlines; the pools close after them, and the
+      // process need not wait for that past the grace period.
+      if (this.current) await within(this.reloading.then(() => this.current.close()), Math.max(0, deadline - Date.now()));
+      this.logger.info('stopped');
     })();
     return this.closing;
   }
 
-  private static admit(config: string, logger: Logger, events: EventStream, metrics: ServiceMetrics): Promise<PresenceHost> {
-    return PresenceHost.fromFile(config, {
-      log: hostLog(logger),
-      onFault: faultLog(logger),
-      onModuleCall: (call) => metrics.moduleCall(call),
-      onSendLocalOnlinePresenceTo: (users, module) => events.sendLocalOnlinePresenceTo(users, module),
+  private async reloadNow(): Promise<ReloadResult> {
+    if (this.closing) return { reloaded: false, error: new SandboxError(ErrorCode.HOST_CLOSED, 'the service is stopping') };
+    let next: PresenceHost;
+    try {
+      const served = await readServedConfig(this.options.config);
+      if (JSON.stringify(served.service) !== JSON.stringify(this.fileSection)) {
+        this.logger.warn('the service: section changed; listeners, timeouts and limits change only when the service restarts');
+      }
+      next = await this.admit(served);
+    } catch (err) {
+      const error = err instanceof SandboxError ? err : new SandboxError(ErrorCode.INTERNAL, (err as Error)?.message ?? String(err));
+      this.logger.error(
+        { code: error.code, path: error.path, module: error.module, reason: error.reason, err: error.message },
+        'reload refused; still serving the previous config',
+      );
+      return { reloaded: false, error };
+    }
+    if (this.closing) {
+      await next.close();
+      return { reloaded: false, error: new SandboxError(ErrorCode.HOST_CLOSED, 'the service is stopping') };
+    }
+    const previous = this.current;
+    this.current = next;
+    this.lastFaults.clear();
+    this.logger.info({ config: this.options.config }, 'reloaded');
+    await previous.close();
+    return { reloaded: true };
+  }
+
+  private admit(served: ServedConfig): Promise<PresenceHost> {
+    const onFault = faultLog(this.logger);
+    return PresenceHost.create(served.document, {
+      baseDir: served.baseDir,
+      log: hostLog(this.logger),
+      onFault: (fault) => {
+        this.lastFaults.set(fault.module, fault);
+        onFault(fault);
+      },
+      onModuleCall: (call) => this.metrics.moduleCall(call),
+      onSendLocalOnlinePresenceTo: (users, module) => this.events.sendLocalOnlinePresenceTo(users, module),
     });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = `${req.method} ${url.pathname}`;
-    const ctx: RouteContext = { host: () => this.host, maxBodyBytes: this.options.maxBodyBytes ?? 32 * 1024 * 1024 };
-    let status: number;
-    try {
-      status = await this.dispatch(route, req, res, ctx, url);
-    } catch (err) {
-      status = sendError(req, res, err);
+  private async listen(): Promise<void> {
+    const s = this.settings;
+    const specs: ListenerSpec[] = [];
+    if (s.tcp) specs.push({ role: 'data', unix: false, host: s.host, port: s.port, name: s.host });
+    if (s.socket !== undefined) specs.push({ role: 'data', unix: true, path: s.socket, mode: s.socket_mode });
+    if (s.admin_port !== undefined) {
+      const host = s.admin_host ?? DEFAULT_SERVICE.host;
+      specs.push({ role: 'admin', unix: false, host, port: s.admin_port, name: host });
     }
-    this.metrics.request(KNOWN_ROUTES.has(route) ? route : 'other', status);
-  }
-
-  private async dispatch(route: string, req: IncomingMessage, res: ServerResponse, ctx: RouteContext, url: URL): Promise<number> {
-    switch (route) {
-      case 'POST /v1/users_for_states':
-        return usersForStates(req, res, ctx);
-      case 'GET /v1/interested_users':
-        return interestedUsers(req, res, ctx, url);
-      case 'GET /v1/events':
-        this.events.subscribe(res);
-        return 200;
-      case 'GET /healthz':
-        return send(req, res, 200, { status: 'ok', modules: this.host.stats().modules.map((m) => m.module) });
-      case 'GET /metrics': {
-        const text = await this.metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
-        res.end(text);
-        return 200;
-      }
-      case 'POST /admin/reload': {
-        req.resume();
-        const swapped = await this.reload();
-        return send(req, res, swapped ? 200 : 409, swapped ? { reloaded: true } : { reloaded: false, error: { code: 'reload_refused', message: 'the new config was refused; see the service log; the previous config is still served' } });
-      }
-      default:
-        req.resume();
-        return send(req, res, 404, { error: { code: 'not_found', message: `no route ${route} (see the README for the API)` } });
+    if (s.admin_socket !== undefined) specs.push({ role: 'admin', unix: true, path: s.admin_socket, mode: s.socket_mode });
+    const policy: AccessPolicy = { allowedHosts: s.allowed_hosts, ...(s.admin_token !== undefined ? { adminToken: s.admin_token } : {}) };
+    const dispatcher: Dispatcher = {
+      routes: this.options.extraRoutes ? { ...ROUTES, ...this.options.extraRoutes } : ROUTES,
+      service: this,
+      policy,
+      logger: this.logger,
+      stopping: () => this.closing !== undefined,
+    };
+    const onRequest = (req: IncomingMessage, res: ServerResponse, role: ListenerRole) => {
+      this.openRequests++;
+      res.once('close', () => {
+        if (--this.openRequests === 0) this.onDrained?.();
+      });
+      dispatch(req, res, role, dispatcher).catch((err: unknown) => this.logger.error({ err }, 'request handling failed'));
+    };
+    for (const spec of specs) {
+      const name = `${spec.role} ${spec.path ?? `${spec.host}:${spec.port}`}`;
+      this.listeners.push(
+        await Listener.open(spec, s, onRequest, () => this.metrics.connectionDropped(spec.role), (err) =>
+          this.logger.error({ err, listener: name }, 'listener error'),
+        ),
+      );
     }
   }
 }
 
-const KNOWN_ROUTES = new Set([
-  'POST /v1/users_for_states',
-  'GET /v1/interested_users',
-  'GET /v1/events',
-  'GET /healthz',
-  'GET /metrics',
-  'POST /admin/reload',
-]);
+/** True if `promise` settled within `ms`; the timer never outlives the wait. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

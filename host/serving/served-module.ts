@@ -62,7 +62,7 @@ export class ServedModule {
     const code = outcome.failure.code as FaultCode;
     this.options.onModuleCall?.({ module: this.label, callback, durationMs, outcome: code });
     const fault: FaultReport = { module: this.label, callback, code, message: outcome.failure.message, durationMs };
-    this.options.log({ level: 'warn', module: this.label, message: `${callback} skipped (${code}): ${fault.message}` });
+    this.options.log({ level: 'warn', module: this.label, fault: code, message: `${callback} skipped (${code}): ${fault.message}` });
     this.options.onFault?.(fault);
     const quarantine = this.health.faulted(callback, code);
     if (quarantine !== undefined) {

@@ -1,13 +1,25 @@
 /**
- * What runs inside a pool's worker thread: one module, instantiated as the thread starts (warm()) or, failing that, by the next task.
+ * What runs inside a pool's worker thread: one module, instantiated before the thread takes any task.
+ *
+ * Readiness: entry.cts hands Piscina a handler only once warm() has instantiated the module and run init,
+ * and Piscina does not call a new thread ready (nor give a replacement a task) before it has its handler.
+ * An idle thread cannot do this later: between tasks Piscina's worker sleeps in Atomics.wait, so nothing
+ * scheduled for "when the thread is idle" (setImmediate) runs until the next task arrives.
  *
  * State and recovery: the thread holds one `Guest` (instance, memory, the module's own heap). After a
  * fault the instance is dropped, because a trap can stop the guest halfway through updating its own heap
- * (an allocator's free list, say) and nothing proves the next call would be safe; the next task builds a
- * fresh instance from the shared compiled module and re-runs init with the same config. When a deadline
- * kills the whole thread (main side), everything here is lost and the replacement thread starts from
- * nothing in the same way. A module keeps no state across calls that matters (docs/abi.md), so nothing
- * else needs rebuilding.
+ * (an allocator's free list, say) and nothing proves the next call would be safe. The faulted call is
+ * answered at once (an AnswerMessage on parentPort), and the same task then builds a fresh instance from
+ * the shared compiled module and re-runs init with the same config, so Piscina sees the thread busy until
+ * it is ready again and gives the next call to a ready thread (the pool's spare). When a deadline kills
+ * the whole thread (main side), everything here is lost and the replacement thread instantiates as it
+ * starts. A module keeps no state across calls that matters (docs/abi.md), so nothing else needs
+ * rebuilding. If an instantiation ahead of need fails, the next task instantiates again and reports the
+ * failure with its code.
+ *
+ * Deadlines: each task's phases (instantiating, calling, done, re-instantiating) are recorded in shared
+ * memory (protocol/task-clock.ts), so the pool charges the module only for the time this thread spent
+ * in it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaultCode, RefusalReason } from '../errors.js';
@@ -16,17 +28,19 @@ import type {
   InterestResult,
   LoadResult,
   Outcome,
-  PhaseMessage,
+  AnswerMessage,
   RoutingResult,
   Task,
   WorkerSetup,
 } from '../protocol/envelopes.js';
+import { Phase, TaskClock } from '../protocol/task-clock.js';
 import { Guest } from './guest.js';
 import { classify, GuestFailure } from './guest-failure.js';
 import { readInterest, readRouting } from './output-reader.js';
 
 const setup = workerData as WorkerSetup;
 const encoder = new TextEncoder();
+const clock = new TaskClock(setup.clock.buffer, setup.clock.epoch);
 
 /** This thread's instance of the module (per thread by design: each worker serves one module). */
 let guest: Guest | undefined;
@@ -34,9 +48,9 @@ let guest: Guest | undefined;
 type Value = LoadResult | RoutingResult | InterestResult;
 
 /**
- * Instantiate ahead of need: when the thread starts and after a fault, so that the next call (often the
- * first after a kill) finds an instance ready. A failure here is left for the next task, which
- * instantiates again and reports it with its code.
+ * Instantiate ahead of need: before the thread is ready (entry.cts) and after a fault, before the thread
+ * takes its next task. A failure here is left for the next task, which instantiates again and reports it
+ * with its code.
  */
 export function warm(): void {
   if (guest !== undefined) return;
@@ -53,19 +67,34 @@ export default function handle(task: Task): Outcome<Value> {
   let instantiated = false;
   try {
     if (guest === undefined) {
-      phase('instantiating', task.id);
+      clock.mark(task.slot, task.id, Phase.instantiating);
       const fresh = new Guest(setup.module, setup.maxOutputBytes);
       fresh.runInit(setup.config);
       guest = fresh;
       instantiated = true;
-      phase('calling', task.id);
-    } else if (task.reportStart) {
-      phase('calling', task.id);
     }
   } catch (err) {
+    clock.mark(task.slot, task.id, Phase.done);
     return { ok: false, failure: classify(err), logs: [], sends: [] };
   }
-  const current = guest;
+  clock.mark(task.slot, task.id, Phase.calling);
+  const outcome = callGuest(guest, task, instantiated);
+  if (guest !== undefined) {
+    clock.mark(task.slot, task.id, Phase.done);
+    return outcome;
+  }
+  // The call faulted and dropped its instance (callGuest has returned: nothing holds the old one while
+  // the new one is built). Recorded before the answer leaves, so the call's deadline never sees the call
+  // still running; then a fresh instance, before this thread takes another task.
+  clock.mark(task.slot, task.id, Phase.reinstantiating);
+  parentPort?.postMessage({ presenceSandboxAnswer: task.id, outcome } satisfies AnswerMessage);
+  warm();
+  clock.mark(task.slot, task.id, Phase.done);
+  return outcome;
+}
+
+/** Runs the task on `current`; a fault drops this thread's instance (guest = undefined). */
+function callGuest(current: Guest, task: Task, instantiated: boolean): Outcome<Value> {
   // init's sends are delivered once, by the admission load; re-inits of later instances stay silent.
   const initSends = task.kind === 'load' ? current.record.sends : [];
   // init's logs: from this task's instantiation, or from warm() before the admission load.
@@ -77,7 +106,6 @@ export default function handle(task: Task): Outcome<Value> {
     return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends] };
   } catch (err) {
     guest = undefined;
-    setImmediate(warm);
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
     const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : classify(err);
     return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [] };
@@ -97,11 +125,6 @@ function atMemoryCap(current: Guest): boolean {
 function memoryLimit(cause: Failure): Failure {
   const cap = setup.maxMemoryBytes;
   return { code: FaultCode.MEMORY_LIMIT, message: `reached the memory cap of ${cap} bytes (sandbox.max_memory_bytes); then ${cause.message}` };
-}
-
-/** Sent before the slow part starts, so the main thread hears of it even if that part never ends. */
-function phase(presenceSandboxPhase: PhaseMessage['presenceSandboxPhase'], id: number): void {
-  parentPort?.postMessage({ presenceSandboxPhase, id } satisfies PhaseMessage);
 }
 
 function run(current: Guest, task: Task): Value {

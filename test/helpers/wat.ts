@@ -21,12 +21,12 @@ const FEATURES = {
 } as const;
 
 /**
- * A fixture that uses a proposal past the ABI on purpose (to show the host contains it) names it on a
- * line of its leading comment, in wabt's spelling: `;; Features: exceptions`. Only that fixture gets it.
+ * A fixture that uses more (a refused proposal, or tables beyond one) says so in a comment line of its
+ * own, `;; Features: exceptions reference_types`, naming wabt's feature flags.
  */
 function featuresOf(text: string): Record<string, boolean> {
-  const line = /^;; Features: ([a-z_, ]+)$/m.exec(text);
-  const extra = line ? line[1]!.split(/[, ]+/).filter(Boolean) : [];
+  const line = /^;; Features: (.+)$/m.exec(text);
+  const extra = line ? line[1]!.trim().split(/[\s,]+/) : [];
   return { ...FEATURES, ...Object.fromEntries(extra.map((name) => [name, true])) };
 }
 

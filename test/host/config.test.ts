@@ -29,6 +29,11 @@ describe('config validation names the path', () => {
     ['a module config that contains itself', (() => { const c: Record<string, unknown> = {}; c.self = c; return { modules: [{ module: 'x', config: c }] }; })(), 'modules[0].config.self.self'],
     ['a lone surrogate in a module config', { modules: [{ module: 'x', config: { a: { b: ['ok', 'x\ud83d'] } } }] }, 'modules[0].config.a.b[1]: expected Unicode text'],
     ['per-module limit', { modules: [{ module: 'x', sandbox: { threads: 0 } }] }, 'modules[0].sandbox.threads: must be a positive integer'],
+    [
+      'tables at their cap beyond the heap',
+      { modules: [{ module: 'x', sandbox: { max_tables: 64, max_table_elements: 1_000_000 } }] },
+      'modules[0].sandbox.max_table_elements: max_tables (64) × max_table_elements (1000000) × 48 bytes must fit in half of max_heap_mb (256)',
+    ],
     ['unknown presence key', { presence: { router: {} } }, 'presence.router: unknown key'],
     ['legacy router not a map', { presence: { presence_router: 'example_presence_router' } }, 'presence.presence_router: expected a map'],
     [

@@ -1,23 +1,23 @@
 /**
- * Reload and shutdown with real processes and real HTTP: a reload under load fails no call, a bad config
- * is refused while the old one keeps serving, SIGHUP reloads, SIGTERM finishes the calls in flight and
- * exits 0.
+ * Reload and shutdown with real processes and real HTTP: a reload under load fails no call, a bad or
+ * empty config is refused (its reason in the 409 body) while the old one keeps serving, SIGHUP reloads,
+ * SIGTERM finishes the calls in flight and exits 0. Sequenced by handshakes (counters, metrics), never
+ * by sleeping.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { PresenceService } from '../helpers/host.js';
 import { get, post } from '../helpers/http.js';
+import { startCli, until, metric } from '../helpers/service.js';
 import { writeWatFixture } from '../helpers/wat.js';
 
-const main = fileURLToPath(new URL('../../dist/host/cli/main.js', import.meta.url));
 const CUSTOM = 'modules:\n  - module: custom_presence_router\n';
 const EXAMPLE = 'modules:\n  - module: example_presence_router\n    config:\n      always_send_to_users: ["@alice:example.com"]\n';
 const ALICE = '/v1/interested_users?user_id=@alice:example.com';
+const TOKEN = 'test-token-0123456789abcdef';
 const BOB_STATE = {
   user_id: '@bob:example.com',
   state: 'online',
@@ -41,10 +41,15 @@ async function configFile(name: string, yaml: string): Promise<string> {
   return file;
 }
 
+async function reload(url: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  return { status: res.status, body: await res.json() };
+}
+
 describe('reload', () => {
   it('under load: no call fails, and the new config answers once swapped', async () => {
     const file = await configFile('reload.yaml', CUSTOM);
-    const service = await PresenceService.start({ config: file, port: 0, logger: pino({ level: 'silent' }) });
+    const service = await PresenceService.start({ config: file, port: 0, logger: pino({ level: 'silent' }), settings: { admin_token: TOKEN } });
     try {
       let stop = false;
       const failures: string[] = [];
@@ -58,60 +63,72 @@ describe('reload', () => {
         }
       };
       const lanes = Array.from({ length: 8 }, lane);
-      await new Promise((r) => setTimeout(r, 200));
+      // Each reload happens while calls are running: wait for the lanes to make progress between them.
+      const progress = async (n: number) => {
+        const from = calls;
+        await until(() => calls >= from + n);
+      };
+      await progress(20);
       for (const yaml of [EXAMPLE, CUSTOM, EXAMPLE]) {
         await writeFile(file, yaml);
-        const res = await post(`${service.url}/admin/reload`, {});
+        const res = await reload(service.url);
         expect(res.status).toBe(200);
-        await new Promise((r) => setTimeout(r, 150));
+        await progress(20);
       }
-      // A bad config is refused with the reason logged; the previous one keeps serving.
+      // A bad config is refused with the reason in the answer; the previous one keeps serving.
       await writeFile(file, 'modules:\n  - module: no_such_router\n');
-      const refused = await post(`${service.url}/admin/reload`, {});
+      const refused = await reload(service.url);
       expect(refused.status).toBe(409);
-      await new Promise((r) => setTimeout(r, 150));
+      expect(refused.body.error.code).toBe('reload_refused');
+      expect(refused.body.error.reason).toBe('module_refused');
+      expect(refused.body.error.message).toContain('no_such_router');
+      await progress(20);
       stop = true;
       await Promise.all(lanes);
       expect(failures).toEqual([]);
-      expect(calls).toBeGreaterThan(50);
       expect((await get(service.url + ALICE)).body).toEqual({ users: 'ALL' });
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('an empty, blank, comment-only or truncated file is refused (409, reason in the body) and the old config keeps serving; modules: [] is allowed', async () => {
+    const file = await configFile('empty.yaml', EXAMPLE);
+    const service = await PresenceService.start({ config: file, port: 0, logger: pino({ level: 'silent' }), settings: { admin_token: TOKEN } });
+    try {
+      for (const [text, why] of [
+        ['', 'is empty'],
+        ['  \n\t\n', 'is empty'],
+        ['# all commented out\n', 'holds no settings'],
+        ['modules:\n', 'names no module'],
+      ] as const) {
+        await writeFile(file, text);
+        const res = await reload(service.url);
+        expect(res.status).toBe(409);
+        expect(res.body.error.reason).toBe('config_invalid');
+        expect(res.body.error.message).toContain(why);
+        expect(res.body.error.message).toContain('modules: []');
+        expect((await get(service.url + ALICE)).body).toEqual({ users: 'ALL' });
+      }
+      await writeFile(file, 'modules: []\n');
+      expect((await reload(service.url)).status).toBe(200);
+      expect((await get(service.url + ALICE)).body).toEqual({ users: [] });
     } finally {
       await service.close();
     }
   });
 });
 
-function startCli(config: string): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, [main, 'serve', '--config', config, '--port', '0']);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const url = /on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve({ child, url, exit, stderr: () => stderr });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-}
-
 describe('signals', () => {
   it('SIGHUP reloads the config file', async () => {
     const file = await configFile('sighup.yaml', CUSTOM);
-    const { child, url, exit } = await startCli(file);
+    const { child, url, exit } = await startCli(['--config', file, '--port', '0']);
     try {
       expect((await get(url + ALICE)).body).toEqual({ users: ['@bob:example.com', '@charlie:somewhere.org'] });
       await writeFile(file, EXAMPLE);
       child.kill('SIGHUP');
-      let answer;
-      for (let i = 0; i < 100; i++) {
-        answer = (await get(url + ALICE)).body;
-        if (answer.users === 'ALL') break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(answer).toEqual({ users: 'ALL' });
+      // Polled until swapped: the reload admits the module first, however long the machine takes.
+      await until(async () => (await get(url + ALICE)).body.users === 'ALL');
     } finally {
       child.kill('SIGTERM');
       await exit;
@@ -119,14 +136,15 @@ describe('signals', () => {
   });
 
   it('SIGTERM with calls in flight: they all answer, then the process exits 0', async () => {
-    // The looping module makes each call last its 600 ms deadline, so calls are surely in flight.
+    // The looping module holds each call for its 600 ms deadline, so the calls are surely in flight; the
+    // good module's deadline is generous, and so is the grace period: no verdict depends on the load.
     const file = await configFile(
       'sigterm.yaml',
-      'modules:\n  - module: ./route_all_to_one.wasm\n  - module: ./loop_in_users_for_states.wasm\nsandbox:\n  call_timeout_ms: 600\n  threads: 4\n  quarantine_after_faults: 100\n',
+      'modules:\n  - module: ./route_all_to_one.wasm\n    sandbox: { call_timeout_ms: 60000 }\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 600 }\nsandbox:\n  threads: 4\n  quarantine_after_faults: 100\nservice:\n  shutdown_grace_ms: 60000\n',
     );
-    const { child, url, exit, stderr } = await startCli(file);
+    const { child, url, exit, stderr } = await startCli(['--config', file, '--port', '0']);
     const inFlight = Array.from({ length: 4 }, () => post(`${url}/v1/users_for_states`, { states: [BOB_STATE] }));
-    await new Promise((r) => setTimeout(r, 200));
+    await until(async () => (await metric(url, 'presence_sandbox_pending_calls')) === 4);
     child.kill('SIGTERM');
     const answers = await Promise.all(inFlight);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);

@@ -1,0 +1,78 @@
+/**
+ * The whole static admission of one binary, in the admission worker (check-worker.ts), never on the main
+ * thread: read its declarations (bounding every count), check the ABI contract, write the memory and
+ * table caps into the binary, then compile it with the engine while walking its code for refused
+ * features. No guest code runs here: instantiation, and so the start function, happens in a pool worker.
+ */
+import { performance } from 'node:perf_hooks';
+import { RefusalReason } from '../errors.js';
+import type { SandboxLimits } from '../config/schema.js';
+import { WASM_PAGE_BYTES } from '../protocol/abi.js';
+import { checkContract } from './contract.js';
+import { cappedMemorySection } from './memory-cap.js';
+import { UnknownOpcode, scanCode } from './opcodes.js';
+import { Refusal } from './refusal.js';
+import { Malformed, SectionId, replacePayloads, type Section } from './sections.js';
+import { readStructure } from './structure.js';
+import { cappedTableSection } from './table-cap.js';
+
+export type StaticCheckAnswer =
+  | { ok: true; module: WebAssembly.Module; featureCheckMs: number; compileMs: number }
+  | { ok: false; reason: RefusalReason; message: string };
+
+export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
+  try {
+    return await check(bytes, limits);
+  } catch (err) {
+    if (err instanceof Refusal) return { ok: false, reason: err.reason, message: err.message };
+    if (err instanceof Malformed) return notWasm(err.message);
+    throw err;
+  }
+}
+
+async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
+  const structure = readStructure(bytes, limits);
+  checkContract(structure);
+  const replacements = new Map<Section, number[]>();
+  const memory = cappedMemorySection(structure.memories, Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES));
+  if (memory !== undefined) replacements.set(sectionOf(structure.sections, SectionId.MEMORY), memory);
+  const tables = cappedTableSection(structure.tables, limits.max_table_elements);
+  if (tables !== undefined) replacements.set(sectionOf(structure.sections, SectionId.TABLE), tables);
+
+  // The engine compiles on its own threads while this one walks the code: the two overlap.
+  const started = performance.now();
+  const compiled = WebAssembly.compile(replacePayloads(bytes, replacements)).then(
+    (module) => ({ module, compileMs: performance.now() - started }),
+    (error: Error) => ({ error }),
+  );
+  let unknown: string | undefined;
+  try {
+    if (structure.code !== undefined) scanCode(bytes, structure.code.payloadStart, structure.code.end);
+  } catch (err) {
+    if (!(err instanceof UnknownOpcode || err instanceof Malformed)) throw err; // a refused feature
+    unknown = err.message;
+  }
+  const featureCheckMs = performance.now() - started;
+  const result = await compiled;
+  if ('error' in result) return notWasm(`failed validation: ${result.error.message}`);
+  if (unknown !== undefined) {
+    return {
+      ok: false,
+      reason: RefusalReason.FEATURE_REFUSED,
+      message: `uses an instruction this host does not know (${unknown}); see docs/abi.md, "Features"`,
+    };
+  }
+  return { ok: true, module: result.module, featureCheckMs, compileMs: result.compileMs };
+}
+
+function sectionOf(sections: Section[], id: number): Section {
+  return sections.find((s) => s.id === id)!;
+}
+
+function notWasm(detail: string): StaticCheckAnswer {
+  return {
+    ok: false,
+    reason: RefusalReason.NOT_WASM,
+    message: detail.startsWith('not a WebAssembly') ? detail : `not a valid WebAssembly module (${detail})`,
+  };
+}
