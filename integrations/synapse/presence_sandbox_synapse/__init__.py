@@ -7,7 +7,15 @@ run by a sidecar under limits. Configure in homeserver.yaml:
           url: unix:/run/presence-sandbox/sidecar.sock   # or http://127.0.0.1:8880, or a list
 """
 
-from .errors import BatchRejected, InvalidBatch, MalformedAnswer, SidecarError, SidecarTimeout, SidecarUnavailable
+from .errors import (
+    BatchRejected,
+    InvalidBatch,
+    MalformedAnswer,
+    SidecarError,
+    SidecarIncompatible,
+    SidecarTimeout,
+    SidecarUnavailable,
+)
 from .router import PresenceSandboxRouter
 
 __version__ = "0.1.0"
@@ -19,5 +27,6 @@ __all__ = [
     "SidecarUnavailable",
     "MalformedAnswer",
     "BatchRejected",
+    "SidecarIncompatible",
     "InvalidBatch",
 ]

@@ -26,3 +26,8 @@ class BatchRejected(SidecarError):
 
 class InvalidBatch(SidecarError):
     """A state this package cannot put on the wire (names the state and field)."""
+
+
+class SidecarIncompatible(SidecarError):
+    """The sidecar does not serve this route or media type (404/405/415): a version mismatch, not an
+    outage, so it is not put in backoff (its other route may still work)."""

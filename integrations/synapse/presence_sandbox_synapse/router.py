@@ -16,7 +16,7 @@ from synapse.module_api import PRESENCE_ALL_USERS, ModuleApi, make_deferred_yiel
 
 from .balancer import Balancer
 from .config import MAIN_PROCESS, RouterConfig, parse_config
-from .errors import BatchRejected, MalformedAnswer, SidecarError, SidecarTimeout, SidecarUnavailable
+from .errors import BatchRejected, MalformedAnswer, SidecarError, SidecarIncompatible, SidecarTimeout, SidecarUnavailable
 from .events import EventSubscriber
 from .transport import SidecarClient, decode_json
 from .wire import BATCH_MEDIA_TYPE, ROUTING_MEDIA_TYPE, decode_routing, encode_batch
@@ -66,6 +66,7 @@ class PresenceSandboxRouter:
             clients, lambda c: c.url, config.backoff_s, config.backoff_max_s, reactor.seconds
         )
         self.subscribers: List[EventSubscriber] = []
+        self._incompatible: Set[str] = set()
         api.register_presence_router_callbacks(
             get_users_for_states=self.get_users_for_states,
             get_interested_users=self.get_interested_users,
@@ -136,6 +137,11 @@ class PresenceSandboxRouter:
             try:
                 answer = parse(await self._bounded(request, client, remaining))
             except BatchRejected:
+                raise
+            except SidecarIncompatible as e:
+                if client.url not in self._incompatible:
+                    self._incompatible.add(client.url)
+                    logger.warning("presence-sandbox sidecar %s: %s", client.url, e)
                 raise
             except SidecarError as e:
                 self._balancer.failed(client, e)

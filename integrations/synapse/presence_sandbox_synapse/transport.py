@@ -21,7 +21,7 @@ from synapse.module_api import make_deferred_yieldable
 
 from .config import Sidecar
 from .http11 import Http11Pool
-from .errors import BatchRejected, MalformedAnswer, SidecarError, SidecarUnavailable
+from .errors import BatchRejected, MalformedAnswer, SidecarError, SidecarIncompatible, SidecarUnavailable
 
 # Node's HTTP server closes an idle keep-alive connection after 5 s: drop ours before it does, so a
 # request is rarely written into a connection the server is closing.
@@ -103,7 +103,8 @@ class SidecarClient:
         message = _error_message(answer)
         if code == 400:
             raise BatchRejected(f"{self.url} refused the request: {message}")
-        # 5xx, and 404/415 from a sidecar too old for this route: the sidecar is unusable for now.
+        if code in (404, 405, 415):
+            raise SidecarIncompatible(f"{self.url} answered {code} (a presence-sandbox too old for this module?): {message}")
         raise SidecarUnavailable(f"{self.url} answered {code}: {message}")
 
     async def close(self) -> None:

@@ -77,6 +77,10 @@ class FakeSidecar(resource.Resource):
         if self.mode == "500":
             request.setResponseCode(500)
             return b'{"error": {"code": "internal", "message": "boom"}}'
+        if self.mode == "415":
+            request.setResponseCode(415)
+            request.setHeader(b"content-type", b"application/json")
+            return b'{"error": {"code": "unsupported_media_type", "message": "send application/json"}}'
         if self.mode == "400":
             request.setResponseCode(400)
             request.setHeader(b"content-type", b"application/json")

@@ -11,7 +11,14 @@ from twisted.trial import unittest
 from synapse.api.presence import UserPresenceState
 from synapse.module_api import PRESENCE_ALL_USERS
 
-from presence_sandbox_synapse import BatchRejected, MalformedAnswer, PresenceSandboxRouter, SidecarTimeout, SidecarUnavailable
+from presence_sandbox_synapse import (
+    BatchRejected,
+    MalformedAnswer,
+    PresenceSandboxRouter,
+    SidecarIncompatible,
+    SidecarTimeout,
+    SidecarUnavailable,
+)
 
 from .fakes import ALICE, BOB, CHARLIE, CountingSite, FakeModuleApi, FakeSidecar
 
@@ -122,6 +129,16 @@ class RouterTest(unittest.TestCase):
         self.assertIn("states[0].state", str(caught.exception))
         fake.mode = "ok"
         self.assertEqual(await router.get_users_for_states([state(BOB)]), {ALICE: {state(BOB)}})
+
+    async def test_a_sidecar_without_the_binary_route_still_serves_interested_users(self):
+        fake, url = self.start_sidecar()
+        fake.mode = "415"
+        router, _ = self.router(url)
+        for _ in range(2):
+            with self.assertRaises(SidecarIncompatible):
+                await router.get_users_for_states([state(BOB)])
+        self.assertEqual(fake.calls, 2)  # not put in backoff
+        self.assertEqual(await router.get_interested_users(ALICE), {BOB, CHARLIE})
 
     async def test_a_refused_connection_is_unavailable(self):
         port = reactor.listenTCP(0, CountingSite(FakeSidecar()), interface="127.0.0.1")
