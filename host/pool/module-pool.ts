@@ -148,9 +148,14 @@ export class ModulePool {
  * interested_users call's overhead over a bare Piscina task, bench/README.md).
  */
 function withId(task: CallTask, id: number, reportStart: boolean): Task {
-  return task.kind === 'users_for_states'
-    ? { kind: task.kind, batch: task.batch, count: task.count, id, reportStart }
-    : { kind: task.kind, userId: task.userId, id, reportStart };
+  switch (task.kind) {
+    case 'users_for_states':
+      return { kind: task.kind, batch: task.batch, count: task.count, id, reportStart };
+    case 'users_for_states_batch':
+      return { kind: task.kind, batch: task.batch, maxStates: task.maxStates, id, reportStart };
+    default:
+      return { kind: task.kind, userId: task.userId, id, reportStart };
+  }
 }
 
 function workerDeath(err: unknown): Failure {

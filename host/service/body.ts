@@ -13,16 +13,7 @@ export function wantsMsgpack(req: IncomingMessage): boolean {
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk as Buffer);
-  }
-  const bytes = Buffer.concat(chunks);
+  const bytes = await readBytes(req, maxBytes);
   if ((req.headers['content-type'] ?? '').startsWith(MSGPACK)) {
     try {
       return unpackr.unpack(bytes);
@@ -35,6 +26,20 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   } catch (err) {
     throw new SandboxError(ErrorCode.INVALID_INPUT, `body: malformed JSON: ${(err as Error).message}`, { path: 'body' });
   }
+}
+
+/** The raw body, size-capped (the binary wire reads it unparsed: host/service/batch-wire.ts). */
+export async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 function tooLarge(maxBytes: number): SandboxError {

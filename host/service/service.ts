@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { PresenceHost } from '../presence-host.js';
+import { isBatchWire, usersForStatesBatch } from './batch-wire.js';
 import { EventStream } from './events.js';
 import { createLogger, faultLog, hostLog } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
@@ -126,7 +127,7 @@ export class PresenceService {
   private async dispatch(route: string, req: IncomingMessage, res: ServerResponse, ctx: RouteContext, url: URL): Promise<number> {
     switch (route) {
       case 'POST /v1/users_for_states':
-        return usersForStates(req, res, ctx);
+        return isBatchWire(req) ? usersForStatesBatch(req, res, ctx) : usersForStates(req, res, ctx);
       case 'GET /v1/interested_users':
         return interestedUsers(req, res, ctx, url);
       case 'GET /v1/events':

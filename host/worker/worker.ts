@@ -12,6 +12,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaultCode, RefusalReason } from '../errors.js';
 import type {
+  BatchRoutingResult,
   Failure,
   InterestResult,
   LoadResult,
@@ -24,6 +25,7 @@ import type {
 import { Guest } from './guest.js';
 import { classify, GuestFailure } from './guest-failure.js';
 import { readInterest, readRouting } from './output-reader.js';
+import { routeBatch } from '../wire/route-batch.js';
 
 const setup = workerData as WorkerSetup;
 const encoder = new TextEncoder();
@@ -31,7 +33,7 @@ const encoder = new TextEncoder();
 /** This thread's instance of the module (per thread by design: each worker serves one module). */
 let guest: Guest | undefined;
 
-type Value = LoadResult | RoutingResult | InterestResult;
+type Value = LoadResult | RoutingResult | BatchRoutingResult | InterestResult;
 
 /**
  * Instantiate ahead of need: when the thread starts and after a fault, so that the next call (often the
@@ -114,6 +116,8 @@ function run(current: Guest, task: Task): Value {
       const result = current.invoke(callback, task.batch, 'users_for_states');
       return readRouting(result, task.count, setup.maxDestinations);
     }
+    case 'users_for_states_batch':
+      return routeBatch(current, task.batch, task.maxStates, setup.maxDestinations);
     case 'interested_users': {
       const callback = current.interestedUsers;
       if (callback === undefined) return [];

@@ -1,0 +1,33 @@
+/**
+ * The binary wire (docs/wire.md), the recommended way for a homeserver to call the service:
+ * `POST /v1/users_for_states` with the ABI v1 msgpack batch as the body, answered with msgpack
+ * {destination: [indices into the request]}. This thread only moves bytes: the batch is checked and
+ * deduplicated in the workers (host/wire/read-batch.ts), and the answer holds indices, not states.
+ * Errors are JSON like every other route's (routes.ts sendError): 400 invalid_input naming the field.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodeRouting } from '../wire/encode-routing.js';
+import { readBytes } from './body.js';
+import type { RouteContext } from './routes.js';
+
+/** The request's media type: the body is the ABI v1 batch (docs/abi.md). */
+export const BATCH_MEDIA_TYPE = 'application/vnd.presence-sandbox.batch+msgpack';
+/** The answer's media type: a msgpack map of destination → indices. */
+export const ROUTING_MEDIA_TYPE = 'application/vnd.presence-sandbox.routing+msgpack';
+
+/** True when the request's Content-Type is the binary wire's (media types are case-insensitive; parameters are ignored). */
+export function isBatchWire(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  if (type === undefined) return false;
+  const end = type.indexOf(';');
+  return (end < 0 ? type : type.slice(0, end)).trim().toLowerCase() === BATCH_MEDIA_TYPE;
+}
+
+export async function usersForStatesBatch(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<number> {
+  const body = await readBytes(req, ctx.maxBodyBytes);
+  const routing = await ctx.host().getUsersForStatesBatch(body);
+  const answer = encodeRouting(routing);
+  res.writeHead(200, { 'content-type': ROUTING_MEDIA_TYPE, 'content-length': answer.byteLength });
+  res.end(answer);
+  return 200;
+}
