@@ -17,6 +17,7 @@ import { BatchBuffers } from './routing/batch-buffers.js';
 import { mergeInterest, mergeRouting } from './routing/merge.js';
 import { ServedModule, type TimedOutcome } from './serving/served-module.js';
 import { isUserId } from './userid.js';
+import { encodeRouting } from './wire/encode-routing.js';
 import { IndexRouting, type BatchRouting } from './wire/merge-indices.js';
 import { readBatch } from './wire/read-batch.js';
 
@@ -101,7 +102,16 @@ export class PresenceHost {
    * const routing = await host.getUsersForStatesBatch(pack(states.map((s) => [s.user_id, s.state, ...])));
    * for (const [destination, indices] of routing) for (const i of indices) send(destination, states[i]);
    */
-  getUsersForStatesBatch(batch: Uint8Array): Promise<BatchRouting> {
+  async getUsersForStatesBatch(batch: Uint8Array): Promise<BatchRouting> {
+    return (await this.routeBatch(batch)).toMap();
+  }
+
+  /** The same call, answered as the wire's msgpack bytes ({destination: [indices]}), as the service sends them. */
+  async getUsersForStatesBatchAnswer(batch: Uint8Array): Promise<Uint8Array> {
+    return encodeRouting((await this.routeBatch(batch)).lists);
+  }
+
+  private routeBatch(batch: Uint8Array): Promise<IndexRouting> {
     return this.track(async () => {
       if (!(batch instanceof Uint8Array)) throw inputError('batch', `expected the msgpack batch as bytes, a Uint8Array (got ${describe(batch)})`);
       const shared = this.batchBuffers.acquire(batch.byteLength);
@@ -130,7 +140,7 @@ export class PresenceHost {
         // No worker got as far as a verdict (no module ran, or every one faulted before answering):
         // the batch is checked here, so that an invalid one is still the caller's error.
         if (!checked) readBatch(shared, this.maxBatchStates);
-        return routing.result();
+        return routing;
       } finally {
         // Every module has answered, been skipped, or timed out (as in getUsersForStates).
         this.batchBuffers.release(shared);

@@ -6,7 +6,6 @@
  * Errors are JSON like every other route's (routes.ts sendError): 400 invalid_input naming the field.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { encodeRouting } from '../wire/encode-routing.js';
 import { readBytes } from './body.js';
 import type { RouteContext } from './routes.js';
 
@@ -25,8 +24,7 @@ export function isBatchWire(req: IncomingMessage): boolean {
 
 export async function usersForStatesBatch(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<number> {
   const body = await readBytes(req, ctx.maxBodyBytes);
-  const routing = await ctx.host().getUsersForStatesBatch(body);
-  const answer = encodeRouting(routing);
+  const answer = await ctx.host().getUsersForStatesBatchAnswer(body);
   res.writeHead(200, { 'content-type': ROUTING_MEDIA_TYPE, 'content-length': answer.byteLength });
   res.end(answer);
   return 200;

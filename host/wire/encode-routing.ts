@@ -4,13 +4,14 @@
  * integers, and a general encoder walking a Map of arrays cost more than the call's own bookkeeping.
  */
 import { Buffer } from 'node:buffer';
-import type { BatchRouting } from './merge-indices.js';
 
-export function encodeRouting(routing: BatchRouting): Buffer {
+/** `routing`: destination → indices (any array of unsigned 32-bit integers). */
+export function encodeRouting(routing: ReadonlyMap<string, ArrayLike<number>>): Buffer {
   let size = 5;
   for (const [destination, indices] of routing) {
     size += 5 + Buffer.byteLength(destination, 'utf8') + 5;
-    for (const index of indices) size += index < 0x80 ? 1 : index < 0x100 ? 2 : index < 0x10000 ? 3 : 5;
+    // At most 5 bytes an index: a bound, not a count, so sizing costs no pass over the indices.
+    size += indices.length * 5;
   }
   const out = Buffer.allocUnsafe(size);
   let at = header(out, 0, routing.size, 0x80, 0xde);
@@ -23,7 +24,8 @@ export function encodeRouting(routing: BatchRouting): Buffer {
     } else at = header(out, at, length, -1, 0xda);
     at += out.write(destination, at, 'utf8');
     at = header(out, at, indices.length, 0x90, 0xdc);
-    for (const index of indices) {
+    for (let i = 0; i < indices.length; i++) {
+      const index = indices[i]!;
       if (index < 0x80) out[at++] = index;
       else if (index < 0x100) {
         out[at++] = 0xcc;

@@ -4,14 +4,17 @@
  * docs/abi.md; every field is held to the rules the JSON path applies (routing/state-fields.ts), and a
  * refusal is an invalid_input error naming `states[i].field`, `states[i]`, `states` or `body`.
  *
- * Equal states are one state, by value as routing/distinct.ts decides (the same value may be written in
+ * Equal states are one state, by value, as routing/distinct.ts decides (the same value may come in
  * different msgpack encodings). When every state is distinct the guest reads the request's own bytes;
  * otherwise the distinct states' bytes, copied as they came, under a new array header.
+ *
+ * It runs for every state of every call, so it builds nothing per state but the user ID string the
+ * grammar check needs: status messages are validated in place, and a state's value key is built (from
+ * its bytes, read again) only for a user seen twice.
  */
 import { inputError, type SandboxError } from '../errors.js';
 import { PRESENCE_STATES } from '../presence.js';
-import type { WireState } from '../protocol/abi.js';
-import { DistinctStates } from '../routing/distinct.js';
+import { DistinctByUser } from '../routing/distinct.js';
 import { STATE_FIELDS, expected, isTimestamp } from '../routing/state-fields.js';
 import { isUserId } from '../userid.js';
 import { MsgpackCursor, Truncated } from './msgpack-cursor.js';
@@ -28,10 +31,12 @@ export interface CheckedBatch {
   guestInput: Uint8Array;
 }
 
-/** Field positions in a state; -1 while reading the state's own header. */
+/** `field` while reading a state's own header rather than one of its fields. */
 const STATE_HEADER = -1;
-/** The state strings as UTF-8, to match in place without decoding. */
+/** The state strings as UTF-8, matched in place without decoding. */
 const STATE_BYTES = PRESENCE_STATES.map((s) => new TextEncoder().encode(s));
+/** The smallest state: a fixarray, "@a:b" and "online" as fixstr, three fixints, nil and a bool. */
+const MIN_STATE_BYTES = 18;
 
 /** Throws an invalid_input SandboxError naming the first thing wrong. */
 export function readBatch(bytes: Uint8Array, maxStates: number): CheckedBatch {
@@ -43,6 +48,8 @@ class BatchReader {
   /** Where the reader is, for the path of an error: state index (-1: the batch) and field index. */
   private state = -1;
   private field = STATE_HEADER;
+  /** Where each state starts, and after the last, where the batch ends. */
+  private starts = new Uint32Array(0);
 
   constructor(bytes: Uint8Array) {
     this.c = new MsgpackCursor(bytes);
@@ -63,16 +70,16 @@ class BatchReader {
     const n = c.arrayHeader();
     if (n < 0) throw inputError('body', `expected a msgpack array of presence states (got ${c.describeAt(0)})`);
     if (n > maxStates) throw inputError('states', `${n} states exceeds sandbox.max_batch_states (${maxStates})`);
-    // Sized by what the body can hold (a state takes at least 18 bytes), not by what its header claims.
-    const room = Math.min(n, Math.ceil(c.length / 18)) + 1;
-    const starts = new Uint32Array(room);
+    // Sized by what the body can hold, not by what its header claims.
+    const room = Math.min(n, Math.ceil(c.length / MIN_STATE_BYTES)) + 1;
+    const starts = (this.starts = new Uint32Array(room));
     const firstIndex = new Uint32Array(room);
-    const seen = new DistinctStates();
+    const seen = new DistinctByUser<number>((i) => this.valueKey(i));
     let count = 0;
     for (let i = 0; i < n; i++) {
       this.state = i;
       starts[i] = c.pos;
-      if (seen.add(this.readState())) firstIndex[count++] = i;
+      if (seen.add(this.readState(), i)) firstIndex[count++] = i;
     }
     this.state = -1;
     if (c.pos !== c.length) throw inputError('body', `${c.length - c.pos} trailing bytes after the ${n} states, from byte ${c.pos}`);
@@ -82,8 +89,8 @@ class BatchReader {
     return { count, firstIndex: distinct, guestInput: gather(c.bytes, starts, distinct) };
   }
 
-  /** Reads and checks state `this.state`: a fresh tuple, which DistinctStates may keep. */
-  private readState(): WireState {
+  /** Reads and checks state `this.state`; returns its user ID. */
+  private readState(): string {
     const c = this.c;
     this.field = STATE_HEADER;
     const at = c.pos;
@@ -93,15 +100,14 @@ class BatchReader {
       throw this.error(`expected a list of the ${STATE_FIELDS.length} fields [${STATE_FIELDS.join(', ')}] (got ${got})`);
     }
     const userId = this.userId();
-    const presence = this.presence();
-    const lastActive = this.timestamp(2);
-    const lastFederationUpdate = this.timestamp(3);
-    const lastUserSync = this.timestamp(4);
-    const status = this.statusMsg();
+    this.presence();
+    this.timestamp(2);
+    this.timestamp(3);
+    this.timestamp(4);
+    this.statusMsg();
     this.field = 6;
-    const active = c.bool();
-    if (active === undefined) throw this.refused(c.pos);
-    return [userId, presence, lastActive, lastFederationUpdate, lastUserSync, status, active];
+    if (c.bool() === undefined) throw this.refused(c.pos);
+    return userId;
   }
 
   private userId(): string {
@@ -114,8 +120,8 @@ class BatchReader {
     return id;
   }
 
-  /** One of the four state strings, matched on its bytes; the constant itself, so nothing is decoded. */
-  private presence(): string {
+  /** One of the four state strings, matched on its bytes; returns which. */
+  private presence(): number {
     const c = this.c;
     this.field = 1;
     const at = c.pos;
@@ -128,7 +134,7 @@ class BatchReader {
         if (known.length !== len) continue;
         let k = 0;
         while (k < len && bytes[start + k] === known[k]) k++;
-        if (k === len) return PRESENCE_STATES[s]!;
+        if (k === len) return s;
       }
     }
     throw this.refused(at);
@@ -140,21 +146,45 @@ class BatchReader {
     const at = c.pos;
     const t = c.number();
     if (!isTimestamp(t)) throw this.refused(at);
-    // -0 is 0 as a JSON timestamp is, so that it dedups with 0.
-    return t + 0;
+    return t;
   }
 
-  private statusMsg(): string | null {
+  private statusMsg(): void {
     const c = this.c;
     this.field = 5;
     const at = c.pos;
-    if (c.nil()) return null;
+    if (c.nil()) return;
     const len = c.str();
     if (len < 0) throw this.refused(at);
-    const text = c.text(c.strStart, len);
-    // UTF-8 that decodes carries no lone surrogate, so this is the JSON path's rule too (host/text.ts).
-    if (text === undefined) throw this.error(`expected Unicode text: the str at byte ${at} is not valid UTF-8`);
-    return text;
+    // Valid UTF-8 carries no lone surrogate, so this is the JSON path's rule too (host/text.ts).
+    if (!c.isText(c.strStart, len)) throw this.error(`expected Unicode text: the str at byte ${at} is not valid UTF-8`);
+  }
+
+  /**
+   * State i's value as a string, equal for equal states and different otherwise: read again from its
+   * bytes (already checked), numbers as numbers whatever their encoding, texts as their bytes. The status
+   * comes last, after a marker for nil or str, so that nothing it holds can be mistaken for another field.
+   */
+  private valueKey(i: number): string {
+    const c = this.c;
+    const saved = c.pos;
+    c.pos = this.starts[i]!;
+    c.arrayHeader();
+    const user = this.textKey();
+    const presence = this.presence();
+    const a = c.number() + 0;
+    const b = c.number() + 0;
+    const t = c.number() + 0;
+    const status = c.nil() ? '\u0001' : '\u0002' + this.textKey();
+    const active = c.bool() ? 1 : 0;
+    c.pos = saved;
+    return `${user}\0${presence}\0${a}\0${b}\0${t}\0${active}\0${status}`;
+  }
+
+  /** The str at the cursor as a key of its bytes (it has been checked: it is a str). */
+  private textKey(): string {
+    const len = this.c.str();
+    return this.c.byteKey(this.c.strStart, len);
   }
 
   private refused(at: number): SandboxError {
