@@ -5,8 +5,18 @@
  * read past the end throws Truncated. Not msgpackr: a general decoder accepts extension types and
  * builds objects that would then be walked again (the same reasons as worker/output-reader.ts).
  */
-import { Buffer, isUtf8 } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import { describe } from '../errors.js';
+import { isUtf8At } from './utf8.js';
+
+/**
+ * Buffer's own latin1Slice when this Node has it (every release does, undocumented; msgpackr detects it
+ * the same way): toString('latin1', ...) checks its arguments in JavaScript first, which cost a third of
+ * decoding a user ID. The documented call otherwise.
+ */
+const nativeLatin1 = (Buffer.prototype as { latin1Slice?: (start: number, end: number) => string }).latin1Slice;
+const latin1: (buffer: Buffer, start: number, end: number) => string =
+  typeof nativeLatin1 === 'function' ? (buffer, start, end) => nativeLatin1.call(buffer, start, end) : (buffer, start, end) => buffer.toString('latin1', start, end);
 
 /** Thrown when the input ends inside a value; `at` is where that value starts. */
 export class Truncated extends Error {
@@ -82,16 +92,16 @@ export class MsgpackCursor {
     const bytes = this.bytes;
     // ASCII, the usual case for user IDs, decodes natively as latin1 without a validation pass.
     for (let k = start; k < end; k++) {
-      if (bytes[k]! >= 0x80) return isUtf8(bytes.subarray(start, end)) ? this.buffer.toString('utf8', start, end) : undefined;
+      if (bytes[k]! >= 0x80) return isUtf8At(bytes, k, end) ? this.buffer.toString('utf8', start, end) : undefined;
     }
-    return this.buffer.toString('latin1', start, end);
+    return latin1(this.buffer, start, end);
   }
 
   /** True when [start, start + len) is valid UTF-8; nothing is decoded. */
   isText(start: number, len: number): boolean {
     const end = start + len;
     const bytes = this.bytes;
-    for (let k = start; k < end; k++) if (bytes[k]! >= 0x80) return isUtf8(bytes.subarray(start, end));
+    for (let k = start; k < end; k++) if (bytes[k]! >= 0x80) return isUtf8At(bytes, k, end);
     return true;
   }
 
@@ -100,7 +110,7 @@ export class MsgpackCursor {
    * cheaper than decoding (valid UTF-8 spells each text one way only, so equal texts have equal bytes).
    */
   byteKey(start: number, len: number): string {
-    return this.buffer.toString('latin1', start, start + len);
+    return latin1(this.buffer, start, start + len);
   }
 
   /**

@@ -38,7 +38,14 @@ function inRequestIndices(routing: RoutingResult, firstIndex: Uint32Array | null
   for (let d = 0; d < destinations.length; d++) {
     outOffsets[d] = k;
     const start = k;
-    for (let j = offsets[d]!; j < offsets[d + 1]!; j++) out[k++] = firstIndex === null ? indices[j]! : firstIndex[indices[j]!]!;
+    // Guests usually answer each list ascending already (the SDK keeps it so): sorted only when not.
+    let ascending = true;
+    for (let j = offsets[d]!; j < offsets[d + 1]!; j++) {
+      const index = firstIndex === null ? indices[j]! : firstIndex[indices[j]!]!;
+      if (k > start && index <= out[k - 1]!) ascending = false;
+      out[k++] = index;
+    }
+    if (ascending) continue;
     const list = out.subarray(start, k).sort();
     // Compact the sorted list in place, dropping repeats.
     let w = 0;
