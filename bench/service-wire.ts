@@ -9,7 +9,8 @@
  * The client pays what a homeserver would pay anyway and no more: each request body is encoded once
  * before timing (the homeserver's encoder is its own cost, measured on Synapse's side), and an answer
  * is read to its last byte but not decoded. Server CPU per call is read from /proc for the service's
- * process (every thread) and from process.cpuUsage() for the library (this process, every thread).
+ * process (every thread) and from process.cpuUsage() for the library (this process, every thread); the
+ * main thread's own share from /proc for both, since the point of the wire is what that thread is spared.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -78,16 +79,20 @@ main(async () => {
 
     const rates: Record<Variant, number[]> = { binary: [], json: [], library: [] };
     const cpu: Record<Variant, number[]> = { binary: [], json: [], library: [] };
+    const mainCpu: Record<Variant, number[]> = { binary: [], json: [], library: [] };
     const p50: Record<Variant, number[]> = { binary: [], json: [], library: [] };
     for (let r = 0; r < rounds; r++) {
       for (const v of variants) {
         report.start(`${LABEL[v]}, round ${r + 1}`);
-        const clock = v === 'library' ? processCpuMs : () => childCpuMs(server.pid!);
-        const before = clock();
+        const clock = v === 'library' ? processCpuMs : () => cpuMs(`/proc/${server.pid}/stat`);
+        const pid = v === 'library' ? process.pid : server.pid!;
+        const mainClock = () => cpuMs(`/proc/${pid}/task/${pid}/stat`);
+        const [before, mainBefore] = [clock(), mainClock()];
         const result = await closedLoop(run[v] as () => Promise<unknown>, concurrency, opts);
         // The warm-up's CPU is in this figure too: per call, over warm-up and measured calls alike.
         const calls = result.ops * (1 + opts.warmupMs / opts.timeMs);
         cpu[v].push((clock() - before) / calls);
+        mainCpu[v].push((mainClock() - mainBefore) / calls);
         rates[v].push(result.opsPerSec * BATCH);
         p50[v].push(quantile(result.latencies, 0.5));
       }
@@ -98,6 +103,7 @@ main(async () => {
         states_per_sec: median(rates[v]),
         p50_ms: median(p50[v]),
         server_cpu_ms_per_call: median(cpu[v]),
+        main_thread_cpu_ms_per_call: median(mainCpu[v]),
         ...(v === 'binary' ? { vs_json: perRound('binary', 'json'), vs_library: perRound('binary', 'library') } : {}),
       });
     }
@@ -134,9 +140,9 @@ function call(agent: Agent, url: string, body: Uint8Array, type: string): Promis
   });
 }
 
-/** CPU time of a process, all its threads, from /proc (user + system, in ms). */
-function childCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/** CPU time from a /proc stat file: a process's (every thread) or one thread's; user + system, in ms. */
+function cpuMs(statFile: string): number {
+  const fields = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
   // utime and stime are fields 14 and 15 of stat, counted from the state field (3) here.
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / 100;
