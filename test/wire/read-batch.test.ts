@@ -108,3 +108,16 @@ describe('accepting every encoding, deduplicating by value', () => {
     }
   });
 });
+
+describe('large batches', () => {
+  it('a batch of 70 000 states with repeats: array32 headers in and out', () => {
+    const states = Array.from({ length: 70_000 }, (_, i) => [`@u${i % 69_990}:example.com`, 'online', i % 69_990, 0, 0, null, true]);
+    const bytes = encode(states as never);
+    expect(bytes[0]).toBe(0xdd);
+    const checked = readBatch(bytes, 100_000);
+    expect(checked.count).toBe(69_990);
+    expect(checked.guestInput[0]).toBe(0xdd);
+    expect((unpack(checked.guestInput) as unknown[]).length).toBe(69_990);
+    expect(() => readBatch(bytes, 69_999)).toThrow('states: 70000 states exceeds sandbox.max_batch_states (69999)');
+  });
+});
