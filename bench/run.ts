@@ -6,6 +6,9 @@
  *   full:   bench/results/latest.json, bench/results/throughput.svg, and the generated part of bench/README.md
  *   quick:  bench/results/tmp/latest.json and bench/results/tmp/throughput.svg (git-ignored), so a quick
  *           look never overwrites the committed figures of the last full run
+ *   --only a,b: runs those questions only (full timings unless --quick) and merges their cases into the
+ *           last full run's results (recorded under `partial`), so one question can be re-measured
+ *           without re-running, and re-dating, every other
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +32,7 @@ const QUESTIONS = [
   { name: 'guest-profile' },
   { name: 'service-load' },
   { name: 'admission' },
+  { name: 'service-wire' },
 ];
 
 const distBench = fileURLToPath(new URL('./', import.meta.url));
@@ -40,7 +44,7 @@ interface Collected {
   skipped: Skip[];
 }
 
-function runQuestion(name: string, execArgv: string[], args: string[], progress: Progress, index: number): Promise<Collected> {
+function runQuestion(name: string, execArgv: string[], args: string[], progress: Progress, index: number, total: number): Promise<Collected> {
   return new Promise((resolve, reject) => {
     const child = fork(`${distBench}${name}.js`, args, {
       execArgv: ['--expose-gc', ...execArgv],
@@ -48,7 +52,7 @@ function runQuestion(name: string, execArgv: string[], args: string[], progress:
     });
     let result: Collected | undefined;
     child.on('message', (m: QuestionMessage) => {
-      if (m.type === 'plan') progress.begin(`${index + 1}/${QUESTIONS.length} ${name}`, m.cases);
+      if (m.type === 'plan') progress.begin(`${index + 1}/${total} ${name}`, m.cases);
       else if (m.type === 'case') progress.step(m.name);
       else if (m.type === 'result') result = m;
     });
@@ -92,6 +96,9 @@ function ratios(cases: CaseResult[], threads: number) {
     recovery_after_timeout_kill_median_ms: recovery,
     cold_start_median_ms: find((c) => c.name.startsWith('cold start: config'))?.metrics.median_ms ?? null,
     limits_default_vs_loosest: find((c) => c.question === 'limits-cost' && c.metrics.ratio !== undefined)?.metrics.ratio ?? null,
+    // Medians of each round's ratio (bench/service-wire.ts), not ratios of medians: the same moment compared.
+    service_binary_vs_json: find((c) => c.question === 'service-wire' && c.params.wire === 'binary')?.metrics.vs_json ?? null,
+    service_binary_vs_library: find((c) => c.question === 'service-wire' && c.params.wire === 'binary')?.metrics.vs_library ?? null,
   };
   const target = (ratio: keyof typeof out, op: '≥' | '≤' | '<', bound: number, unit = ''): Target => {
     const value = out[ratio];
@@ -105,6 +112,8 @@ function ratios(cases: CaseResult[], threads: number) {
     target('vs_isolated_vm', '≥', 2),
     target('vs_quickjs', '≥', 10),
     target('recovery_after_timeout_kill_median_ms', '<', 20, ' ms'),
+    target('service_binary_vs_json', '≥', 5),
+    target('service_binary_vs_library', '≥', 0.5),
   ];
   return { ratios: out, targets };
 }
@@ -141,8 +150,10 @@ function readmeSection(results: ReturnType<typeof summary>): string {
     .map(([k, v]) => `| \`${k}\` | ${v === null ? 'n/a' : formatNumber(v)} | | |`)
     .join('\n');
   const skipped = results.skipped.map((s) => `- skipped ${s.system}: ${s.reason}`).join('\n');
+  const partial = (results.partial ?? []).map((p) => `Re-run since (\`--only\`): ${p.questions.join(', ')} at **${p.date}**, ${p.duration_s} s; load average at the start: ${p.loadAtStart}.`);
   return [
     `Last full run: **${results.date}**, ${results.duration_s} s, on ${describeMachine(results.machine)}; one-minute load average at the start: ${results.machine.loadAtStart}.`,
+    ...(partial.length ? ['', ...partial] : []),
     '',
     '| ratio | measured | target | |',
     '| --- | ---: | --- | --- |',
@@ -158,9 +169,17 @@ function readmeSection(results: ReturnType<typeof summary>): string {
   ].join('\n');
 }
 
+interface Partial {
+  date: string;
+  questions: string[];
+  duration_s: number;
+  loadAtStart: number;
+}
+
 function summary(collected: Collected, started: number, m: Machine, quick: boolean) {
   const { ratios: r, targets } = ratios(collected.cases, m.availableParallelism);
   return {
+    partial: undefined as Partial[] | undefined,
     mode: quick ? 'quick' : 'full',
     date: new Date().toISOString(),
     duration_s: Math.round((Date.now() - started) / 1000),
@@ -182,15 +201,22 @@ async function mainRun(): Promise<void> {
   const threads = m.availableParallelism;
   console.log(`presence-sandbox benchmarks (${quick ? 'quick' : 'full'}) on ${describeMachine(m)}`);
   if (m.loadAtStart > 0.5) console.log(`note: the one-minute load average is ${m.loadAtStart}; other work on this machine will skew the figures`);
+  const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',').filter(Boolean) : undefined;
+  const selected = only ? QUESTIONS.filter((q) => only.includes(q.name)) : QUESTIONS;
+  if (only && (only.length === 0 || selected.length !== only.length)) {
+    throw new Error(`--only: expected a comma-separated list of questions among ${QUESTIONS.map((q) => q.name).join(', ')} (got ${JSON.stringify(only.join(','))})`);
+  }
   const progress = new Progress();
   const collected: Collected = { cases: [], notes: [], skipped: [] };
-  for (const [i, q] of QUESTIONS.entries()) {
-    const r = await runQuestion(q.name, q.execArgv ?? [], quick ? ['--quick'] : [], progress, i);
+  for (const [i, q] of selected.entries()) {
+    const r = await runQuestion(q.name, q.execArgv ?? [], quick ? ['--quick'] : [], progress, i, selected.length);
     collected.cases.push(...r.cases);
     collected.notes.push(...r.notes);
     collected.skipped.push(...r.skipped);
   }
-  const results = summary(collected, started, m, quick);
+  const outDir = quick ? `${benchDir}results/tmp/` : `${benchDir}results/`;
+  let results = summary(collected, started, m, quick);
+  if (only) results = mergeInto(`${outDir}latest.json`, results, only, threads);
 
   console.log(renderText(results.cases));
   console.log('');
@@ -204,7 +230,6 @@ async function mainRun(): Promise<void> {
     if (!results.targets.some((t) => t.ratio === k)) console.log(`  ${k.padEnd(40)} ${(v === null ? 'n/a' : formatNumber(v)).padStart(8)}`);
   }
 
-  const outDir = quick ? `${benchDir}results/tmp/` : `${benchDir}results/`;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(`${outDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${outDir}throughput.svg`, chart(results.cases, threads));
@@ -219,6 +244,26 @@ async function mainRun(): Promise<void> {
     writeFileSync(readme, `${text.slice(0, a + start.length)}\n${readmeSection(results)}\n${text.slice(b)}`);
   }
   console.log(`\nwrote ${outDir}latest.json and ${outDir}throughput.svg${quick ? '' : ', and the results in bench/README.md'} (${results.duration_s} s)`);
+}
+
+type Results = ReturnType<typeof summary>;
+
+/**
+ * A partial run's results merged into the last run's: its questions' cases replace theirs, notes and
+ * skips are joined, the ratios are computed again over every case, and the run is recorded in `partial`.
+ */
+function mergeInto(file: string, fresh: Results, only: string[], threads: number): Results {
+  let previous: Results;
+  try {
+    previous = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  } catch {
+    return fresh;
+  }
+  const cases = [...previous.cases.filter((c) => !only.includes(c.question)), ...fresh.cases];
+  const { ratios: r, targets } = ratios(cases, threads);
+  const skipped = [...new Map([...previous.skipped, ...fresh.skipped].map((s) => [JSON.stringify(s), s])).values()];
+  const partial = { date: fresh.date, questions: only, duration_s: fresh.duration_s, loadAtStart: fresh.machine.loadAtStart };
+  return { ...previous, partial: [...(previous.partial ?? []), partial], ratios: r, targets, skipped, notes: [...new Set([...previous.notes, ...fresh.notes])], cases };
 }
 
 mainRun().catch((err: unknown) => {

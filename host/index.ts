@@ -18,3 +18,5 @@ export { isUserId } from './userid.js';
 export { ABI_VERSION } from './protocol/abi.js';
 export { PresenceService, DEFAULT_PORT, type ServiceOptions } from './service/service.js';
 export { DEFAULT_SERVICE, type ServiceSection } from './config/service-options.js';
+export type { BatchRouting } from './wire/merge-indices.js';
+export { BATCH_MEDIA_TYPE, ROUTING_MEDIA_TYPE } from './service/batch-wire.js';

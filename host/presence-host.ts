@@ -11,12 +11,15 @@ import { ErrorCode, SandboxError, inputError, describe } from './errors.js';
 import type { ModuleStats } from './faults/module-health.js';
 import { defaultLog, type HostOptions } from './host-options.js';
 import { PRESENCE_ALL_USERS, type InterestedUsers, type UsersForStates } from './presence.js';
-import type { CallTask, InterestResult, RoutingResult } from './protocol/envelopes.js';
+import type { BatchRoutingResult, CallTask, InterestResult, InvalidBatch, RoutingResult } from './protocol/envelopes.js';
 import { encodeBatch } from './routing/batch.js';
 import { BatchBuffers } from './routing/batch-buffers.js';
 import { mergeInterest, mergeRouting } from './routing/merge.js';
 import { ServedModule, type TimedOutcome } from './serving/served-module.js';
 import { isUserId } from './userid.js';
+import { encodeRouting } from './wire/encode-routing.js';
+import { IndexRouting, type BatchRouting } from './wire/merge-indices.js';
+import { readBatch } from './wire/read-batch.js';
 
 export interface HostStats {
   /** Calls accepted and not yet resolved. */
@@ -85,6 +88,63 @@ export class PresenceHost {
         if (result.ok) mergeRouting(routing, result.value as RoutingResult, batch.distinct);
       });
       return routing;
+    });
+  }
+
+  /**
+   * The binary wire (docs/wire.md): `batch` is the ABI v1 msgpack batch exactly as the caller sent it;
+   * the answer maps each destination to indices into it, ascending, equal states named by their first
+   * occurrence. The batch is checked and deduplicated in the workers, not here: this thread copies bytes.
+   * An invalid batch rejects with invalid_input naming the field (`states[3].user_id`); it is never a
+   * module's fault.
+   *
+   * @example
+   * const routing = await host.getUsersForStatesBatch(pack(states.map((s) => [s.user_id, s.state, ...])));
+   * for (const [destination, indices] of routing) for (const i of indices) send(destination, states[i]);
+   */
+  async getUsersForStatesBatch(batch: Uint8Array): Promise<BatchRouting> {
+    return (await this.routeBatch(batch)).toMap();
+  }
+
+  /** The same call, answered as the wire's msgpack bytes ({destination: [indices]}), as the service sends them. */
+  async getUsersForStatesBatchAnswer(batch: Uint8Array): Promise<Uint8Array> {
+    return encodeRouting((await this.routeBatch(batch)).lists);
+  }
+
+  private routeBatch(batch: Uint8Array): Promise<IndexRouting> {
+    return this.track(async () => {
+      if (!(batch instanceof Uint8Array)) throw inputError('batch', `expected the msgpack batch as bytes, a Uint8Array (got ${describe(batch)})`);
+      const shared = this.batchBuffers.acquire(batch.byteLength);
+      shared.set(batch);
+      try {
+        const outcomes = await this.callAll({ kind: 'users_for_states_batch', batch: shared, maxStates: this.maxBatchStates });
+        const routing = new IndexRouting();
+        let invalid: InvalidBatch['invalid'] | undefined;
+        let checked = false;
+        outcomes.forEach((timed, i) => {
+          if (timed === undefined) return;
+          const module = this.modules[i]!;
+          const value = timed.outcome.ok ? (timed.outcome.value as BatchRoutingResult) : undefined;
+          if (value !== undefined && 'invalid' in value) {
+            invalid = value.invalid;
+            module.refusedInput(timed);
+            return;
+          }
+          const result = module.settle('users_for_states', timed);
+          if (result.ok) {
+            checked = true;
+            routing.add(result.value as RoutingResult);
+          }
+        });
+        if (invalid !== undefined) throw new SandboxError(ErrorCode.INVALID_INPUT, invalid.message, { path: invalid.path });
+        // No worker got as far as a verdict (no module ran, or every one faulted before answering):
+        // the batch is checked here, so that an invalid one is still the caller's error.
+        if (!checked) readBatch(shared, this.maxBatchStates);
+        return routing;
+      } finally {
+        // Every module has answered, been skipped, or timed out (as in getUsersForStates).
+        this.batchBuffers.release(shared);
+      }
     });
   }
 

@@ -197,9 +197,14 @@ export class ModulePool {
  * interested_users call's overhead over a bare Piscina task, bench/README.md).
  */
 function withId(task: CallTask, id: number, slot: number): Task {
-  return task.kind === 'users_for_states'
-    ? { kind: task.kind, batch: task.batch, count: task.count, id, slot }
-    : { kind: task.kind, userId: task.userId, id, slot };
+  switch (task.kind) {
+    case 'users_for_states':
+      return { kind: task.kind, batch: task.batch, count: task.count, id, slot };
+    case 'users_for_states_batch':
+      return { kind: task.kind, batch: task.batch, maxStates: task.maxStates, id, slot };
+    default:
+      return { kind: task.kind, userId: task.userId, id, slot };
+  }
 }
 
 function workerDeath(err: unknown): Failure {

@@ -29,6 +29,11 @@ export type Task = { id: number; slot: number } & (
   /** `batch` is the msgpack batch in a SharedArrayBuffer, encoded once for every module. */
   | { kind: 'users_for_states'; batch: Uint8Array; count: number }
   | { kind: 'interested_users'; userId: string }
+  /**
+   * The binary wire (docs/wire.md): `batch` is the caller's msgpack batch as it came, in a
+   * SharedArrayBuffer; the worker checks and deduplicates it (wire/read-batch.ts) before the guest reads it.
+   */
+  | { kind: 'users_for_states_batch'; batch: Uint8Array; maxStates: number }
 );
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -51,6 +56,16 @@ export interface RoutingResult {
   destinations: string[];
   offsets: Uint32Array;
   indices: Uint32Array;
+}
+
+/**
+ * users_for_states_batch result: the routing with indices into the caller's batch (each destination's
+ * ascending and without repeats), or, when the batch itself is invalid, why; the guest did not run then.
+ */
+export type BatchRoutingResult = RoutingResult | InvalidBatch;
+
+export interface InvalidBatch {
+  invalid: { path: string; message: string };
 }
 
 export type InterestResult = 'ALL' | string[];

@@ -9,22 +9,12 @@
  */
 import { Packr } from 'msgpackr';
 import { clip, describe, inputError, type SandboxError } from '../errors.js';
-import { MAX_TIMESTAMP_MS, PRESENCE_STATES, type UserPresenceState } from '../presence.js';
+import type { UserPresenceState } from '../presence.js';
 import type { WireState } from '../protocol/abi.js';
-import { NOT_UNICODE_TEXT, isUnicodeText } from '../text.js';
 import { isUserId } from '../userid.js';
 import type { BatchBuffers } from './batch-buffers.js';
 import { DistinctStates } from './distinct.js';
-
-const FIELDS = [
-  'user_id',
-  'state',
-  'last_active_ts',
-  'last_federation_update_ts',
-  'last_user_sync_ts',
-  'status_msg',
-  'currently_active',
-] as const;
+import { STATE_FIELDS, type StateField, expected, fieldError, isPresenceState, isStatusMsg, isTimestamp, NOT_UNICODE_TEXT } from './state-fields.js';
 
 export interface EncodedBatch {
   /** The caller's objects, one per distinct state, in first-seen order: wire index i is distinct[i]. */
@@ -63,28 +53,23 @@ function toWire(state: unknown, i: number): WireState {
   // for...in rather than Object.keys: no array per state. It also sees inherited enumerable keys, which a
   // state should not have either.
   for (const key in s) {
-    if (!isField(key)) throw fieldError(i, clip(key), `unknown field (a state has ${FIELDS.join(', ')})`);
+    if (!isField(key)) throw fieldError(i, clip(key), `unknown field (a state has ${STATE_FIELDS.join(', ')})`);
   }
   const { user_id, state: presence, last_active_ts, last_federation_update_ts, last_user_sync_ts, status_msg, currently_active } = s;
-  if (!isUserId(user_id)) throw fieldError(i, 'user_id', `expected a Matrix user ID like @alice:example.com (got ${describe(user_id)})`);
-  if (!(PRESENCE_STATES as readonly unknown[]).includes(presence)) {
-    throw fieldError(i, 'state', `expected one of ${PRESENCE_STATES.join(', ')} (got ${describe(presence)})`);
+  if (!isUserId(user_id)) throw refused(i, 'user_id', user_id);
+  if (!isPresenceState(presence)) throw refused(i, 'state', presence);
+  if (!isTimestamp(last_active_ts)) throw refused(i, 'last_active_ts', last_active_ts);
+  if (!isTimestamp(last_federation_update_ts)) throw refused(i, 'last_federation_update_ts', last_federation_update_ts);
+  if (!isTimestamp(last_user_sync_ts)) throw refused(i, 'last_user_sync_ts', last_user_sync_ts);
+  // A lone surrogate too: else every module would fault on the caller's input (host/text.ts).
+  if (!isStatusMsg(status_msg)) {
+    throw typeof status_msg === 'string' ? fieldError(i, 'status_msg', NOT_UNICODE_TEXT) : refused(i, 'status_msg', status_msg);
   }
-  if (!isTimestamp(last_active_ts)) throw timestampError(i, 'last_active_ts', last_active_ts);
-  if (!isTimestamp(last_federation_update_ts)) throw timestampError(i, 'last_federation_update_ts', last_federation_update_ts);
-  if (!isTimestamp(last_user_sync_ts)) throw timestampError(i, 'last_user_sync_ts', last_user_sync_ts);
-  if (status_msg !== null && typeof status_msg !== 'string') {
-    throw fieldError(i, 'status_msg', `expected a string or null (got ${describe(status_msg)})`);
-  }
-  // Else every module would fault on the caller's input (host/text.ts).
-  if (status_msg !== null && !isUnicodeText(status_msg)) throw fieldError(i, 'status_msg', NOT_UNICODE_TEXT);
-  if (typeof currently_active !== 'boolean') {
-    throw fieldError(i, 'currently_active', `expected true or false (got ${describe(currently_active)})`);
-  }
+  if (typeof currently_active !== 'boolean') throw refused(i, 'currently_active', currently_active);
   return [user_id, presence as string, last_active_ts, last_federation_update_ts, last_user_sync_ts, status_msg, currently_active];
 }
 
-/** One of FIELDS: a switch, because a Set lookup per key cost more (a test of every field keeps the two together). */
+/** One of STATE_FIELDS: a switch, because a Set lookup per key cost more (a test of every field keeps the two together). */
 function isField(key: string): boolean {
   switch (key) {
     case 'user_id':
@@ -100,14 +85,6 @@ function isField(key: string): boolean {
   }
 }
 
-function isTimestamp(t: unknown): t is number {
-  return typeof t === 'number' && Number.isInteger(t) && t >= 0 && t <= MAX_TIMESTAMP_MS;
-}
-
-function timestampError(i: number, field: string, value: unknown): SandboxError {
-  return fieldError(i, field, `expected integer milliseconds from 0 to 2^53 (got ${describe(value)})`);
-}
-
-function fieldError(i: number, field: string, message: string): SandboxError {
-  return inputError(`states[${i}].${field}`, message);
+function refused(i: number, field: StateField, value: unknown): SandboxError {
+  return fieldError(i, field, expected(field, describe(value)));
 }

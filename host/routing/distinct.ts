@@ -8,27 +8,42 @@
 import type { WireState } from '../protocol/abi.js';
 
 export class DistinctStates {
+  private readonly byUser = new DistinctByUser<WireState>(valueKey);
+
+  /** True the first time a state with these field values is added, false for every later equal state. */
+  add(state: WireState): boolean {
+    return this.byUser.add(state[0], state);
+  }
+}
+
+/**
+ * The same rule over any handle on a state (the binary wire uses the state's index in its batch, and
+ * builds its key from the bytes only for a user seen twice, wire/read-batch.ts).
+ */
+export class DistinctByUser<T> {
   /**
    * The first state of each user, until a second state of that user arrives; from then on null, and that
    * user's states are told apart by their value keys in `keyed`. Keys are built only for repeated users,
    * so even a batch of one user's many different states stays linear.
    */
-  private readonly firstOfUser = new Map<string, WireState | null>();
+  private readonly firstOfUser = new Map<string, T | null>();
   private readonly keyed = new Set<string>();
 
+  /** `valueKey` must be equal for equal states and different otherwise, the user included. */
+  constructor(private readonly valueKey: (state: T) => string) {}
+
   /** True the first time a state with these field values is added, false for every later equal state. */
-  add(state: WireState): boolean {
-    const user = state[0];
+  add(user: string, state: T): boolean {
     const first = this.firstOfUser.get(user);
     if (first === undefined) {
       this.firstOfUser.set(user, state);
       return true;
     }
     if (first !== null) {
-      this.keyed.add(valueKey(first));
+      this.keyed.add(this.valueKey(first));
       this.firstOfUser.set(user, null);
     }
-    const key = valueKey(state);
+    const key = this.valueKey(state);
     if (this.keyed.has(key)) return false;
     this.keyed.add(key);
     return true;

@@ -11,6 +11,7 @@ import { ErrorCode, SandboxError, clip, inputError } from '../errors.js';
 import type { PresenceHost } from '../presence-host.js';
 import { interestToJson, routingToObject } from '../routing/present.js';
 import { send } from './answer.js';
+import { BATCH_MEDIA_TYPE, usersForStatesBatch } from './batch-wire.js';
 import type { EventStream } from './events.js';
 import type { Readiness } from './health.js';
 import { decodeJsonBody } from './json-body.js';
@@ -118,7 +119,9 @@ const reload: BodyHandler = async (_body, { req, res, service }) => {
 };
 
 export const ROUTES: Readonly<Record<string, Route>> = {
-  '/v1/users_for_states': { POST: { [JSON_TYPE]: decoded(decodeJsonBody), [MSGPACK_TYPE]: decoded(decodeMsgpackBody) } },
+  '/v1/users_for_states': {
+    POST: { [JSON_TYPE]: decoded(decodeJsonBody), [MSGPACK_TYPE]: decoded(decodeMsgpackBody), [BATCH_MEDIA_TYPE]: usersForStatesBatch },
+  },
   '/v1/interested_users': { GET: interestedUsers },
   '/v1/events': { GET: events },
   '/healthz': { GET: healthz },

@@ -36,11 +36,13 @@ export class ServedModule {
 
   /** Run a call; undefined when nothing runs (no callbacks, or quarantined). Pass the outcome to settle(). */
   call(task: CallTask): Promise<TimedOutcome | undefined> | undefined {
-    if (!this.admitted.hasCallbacks || !this.health.mayRun(task.kind)) return undefined;
+    // The binary wire's task is a users_for_states call like any other: one health record for both.
+    const callback: Callback = task.kind === 'interested_users' ? 'interested_users' : 'users_for_states';
+    if (!this.admitted.hasCallbacks || !this.health.mayRun(callback)) return undefined;
     const start = performance.now();
     // Asked again when a thread frees up: calls queued behind a module's timeouts are skipped, not run,
     // once those timeouts have put the callback in quarantine.
-    const stillWanted = () => this.health.mayRun(task.kind);
+    const stillWanted = () => this.health.mayRun(callback);
     return this.admitted.pool.call(task, stillWanted).then((outcome) => outcome && { outcome, durationMs: performance.now() - start });
   }
 
@@ -73,6 +75,14 @@ export class ServedModule {
       });
     }
     return { ok: false };
+  }
+
+  /**
+   * An outcome whose guest never ran because the worker refused the caller's input: its logs (an
+   * instantiation's, say) are delivered, and nothing is counted: no call, no fault, no quarantine.
+   */
+  refusedInput({ outcome }: TimedOutcome): void {
+    this.deliver(outcome);
   }
 
   private deliver(outcome: Outcome<unknown>): void {

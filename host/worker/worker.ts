@@ -24,6 +24,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaultCode, RefusalReason } from '../errors.js';
 import type {
+  BatchRoutingResult,
   Failure,
   InterestResult,
   LoadResult,
@@ -37,6 +38,7 @@ import { Phase, TaskClock } from '../protocol/task-clock.js';
 import { Guest } from './guest.js';
 import { classify, GuestFailure } from './guest-failure.js';
 import { readInterest, readRouting } from './output-reader.js';
+import { routeBatch } from '../wire/route-batch.js';
 
 const setup = workerData as WorkerSetup;
 const encoder = new TextEncoder();
@@ -45,7 +47,7 @@ const clock = new TaskClock(setup.clock.buffer, setup.clock.epoch);
 /** This thread's instance of the module (per thread by design: each worker serves one module). */
 let guest: Guest | undefined;
 
-type Value = LoadResult | RoutingResult | InterestResult;
+type Value = LoadResult | RoutingResult | BatchRoutingResult | InterestResult;
 
 /**
  * Instantiate ahead of need: before the thread is ready (entry.cts) and after a fault, before the thread
@@ -137,6 +139,8 @@ function run(current: Guest, task: Task): Value {
       const result = current.invoke(callback, task.batch, 'users_for_states');
       return readRouting(result, task.count, setup);
     }
+    case 'users_for_states_batch':
+      return routeBatch(current, task.batch, task.maxStates, setup);
     case 'interested_users': {
       const callback = current.interestedUsers;
       if (callback === undefined) return [];
