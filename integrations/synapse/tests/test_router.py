@@ -3,6 +3,7 @@ own objects come back, every failure raises a SidecarError within timeout_s, and
 failover behave."""
 
 import os
+import shutil
 import tempfile
 
 from twisted.internet import reactor
@@ -33,7 +34,9 @@ class RouterTest(unittest.TestCase):
     def start_sidecar(self, unix=False):
         fake = FakeSidecar()
         if unix:
-            path = os.path.join(tempfile.mkdtemp(), "sidecar.sock")
+            folder = tempfile.mkdtemp()
+            self.addCleanup(shutil.rmtree, folder, True)
+            path = os.path.join(folder, "sidecar.sock")
             port = reactor.listenUNIX(path, CountingSite(fake))
             url = f"unix:{path}"
         else:
