@@ -13,16 +13,18 @@ import { README_SIDECAR_URL, chrootPath, readmeSnippet, startSynapse, type Synap
 
 let synapse: Synapse | undefined;
 let sidecar: Child | undefined;
+let socketPath: string | undefined;
 
 afterAll(async () => {
   await sidecar?.stop();
   await synapse?.stop();
+  if (socketPath) await rm(socketPath, { force: true });
 }, 120_000);
 
 describe('the sidecar on a Unix socket', () => {
   it("routes bob's presence to alice as over TCP", async () => {
     const inside = `/tmp/presence-sandbox-e2e-${process.pid}.sock`;
-    const path = join(chrootPath(), inside);
+    const path = (socketPath = join(chrootPath(), inside));
     await rm(path, { force: true });
     sidecar = new Child(
       'sidecar',
