@@ -11,11 +11,11 @@
  * `npm run bench:synapse -- --quick` (bench/results/tmp/synapse.json only).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { User, presenceOf } from '../test/synapse/harness/matrix.js';
-import { freePort, REPO, startSidecar, until, type Child } from '../test/synapse/harness/processes.js';
+import { Child, freePort, REPO, startSidecar, until } from '../test/synapse/harness/processes.js';
 import { README_SIDECAR_URL, chrootPath, readmeSnippet, startSynapse, type Synapse } from '../test/synapse/harness/synapse.js';
 
 const quick = process.argv.includes('--quick');
@@ -48,11 +48,22 @@ async function cpuQuestion(dir: string): Promise<Record<string, unknown>> {
   writeFileSync(config, EXAMPLE_CONFIG);
   const port = await freePort();
   const sidecar = await startSidecar(config, port);
+  // The same config on a Unix socket in the chroot's /tmp (one file, seen from both sides).
+  const socketInside = `/tmp/presence-sandbox-bench-${process.pid}.sock`;
+  const socket = join(chrootPath(), socketInside);
+  rmSync(socket, { force: true });
+  const onSocket = new Child('sidecar', spawn(process.execPath, ['dist/host/cli/main.js', 'serve', '--config', config, '--socket', socket], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
-    const args = ['/usr/bin/python3', '/opt/presence-sandbox-bench/cpu.py', `http://127.0.0.1:${port}`, ...(quick ? ['--quick'] : [])];
+    await until('the sidecar on its socket', () => {
+      if (!onSocket.running) throw new Error(`the sidecar exited: ${onSocket.output}`);
+      return onSocket.output.includes('serving');
+    });
+    const args = ['/usr/bin/python3', '/opt/presence-sandbox-bench/cpu.py', `http://127.0.0.1:${port}`, `--unix=unix:${socketInside}`, ...(quick ? ['--quick'] : [])];
     return JSON.parse((await chroot(args)).trim().split('\n').at(-1)!);
   } finally {
     await sidecar.stop();
+    await onSocket.stop();
+    rmSync(socket, { force: true });
   }
 }
 
@@ -142,6 +153,7 @@ async function main(): Promise<void> {
 
   console.log('\nSynapse side');
   console.log(`  CPU per get_users_for_states of 1000 states: in-process ${(cpu.in_process_us as number).toFixed(0)} µs, sandbox ${(cpu.sandbox_us as number).toFixed(0)} µs (encode ${(cpu.encode_us as number).toFixed(0)}, decode + map back ${(cpu.decode_and_map_back_us as number).toFixed(0)}, HTTP and the rest ${(cpu.http_and_rest_us as number).toFixed(0)})`);
+  if (typeof cpu.sandbox_unix_socket_us === 'number') console.log(`  the same over a Unix socket: sandbox ${cpu.sandbox_unix_socket_us.toFixed(0)} µs (${(cpu.sandbox_unix_socket_us / (cpu.in_process_us as number)).toFixed(2)} × in-process)`);
   console.log(`  update → receiver's /sync: in-process median ${latency.in_process_median_ms.toFixed(1)} ms (p90 ${latency.in_process_p90_ms.toFixed(1)}), sandbox median ${latency.sandbox_median_ms.toFixed(1)} ms (p90 ${latency.sandbox_p90_ms.toFixed(1)})`);
   for (const t of targets) console.log(`  ${t.ratio.padEnd(40)} ${t.value.toFixed(2).padStart(8)}  target ${t.target}  ${t.met ? 'met' : 'missed'}`);
   console.log(`  load average ${loadAtStart.toFixed(2)} at the start, ${synapse.load_at_end.toFixed(2)} at the end`);

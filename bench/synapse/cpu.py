@@ -3,7 +3,8 @@ with the example router in-process (reference_routers.ExampleRouter) against Pre
 calling a real sidecar that runs example_presence_router with the same config (encode, HTTP call,
 decode, map back; the sidecar's own CPU is another process's and is not counted).
 
-Run in the Python that has Synapse: python3 cpu.py SIDECAR_URL [--quick]. Prints one JSON object.
+Run in the Python that has Synapse: python3 cpu.py SIDECAR_URL [--unix=unix:/PATH] [--quick]. Prints one
+JSON object.
 """
 
 import json
@@ -65,7 +66,7 @@ async def cpu_per_call(call, states, seconds):
     return (time.process_time() - start) / calls, calls
 
 
-async def main(url: str, quick: bool):
+async def main(url: str, quick: bool, unix_url: str = ""):
     seconds = 1.0 if quick else 4.0
     states = batch(1000, 20261201)
     in_process = ExampleRouter(CONFIG, Api())
@@ -100,6 +101,12 @@ async def main(url: str, quick: bool):
         parts[name + "_us"] = (time.process_time() - start) / n * 1e6
     results.update(parts)
     results["http_and_rest_us"] = results["sandbox_us"] - parts["encode_us"] - parts["decode_and_map_back_us"]
+    if unix_url:
+        # The same sidecar config on a Unix socket: reported beside the loopback figure, not in the ratio.
+        over_socket = PresenceSandboxRouter(PresenceSandboxRouter.parse_config({"url": unix_url, "events": False, "timeout_s": 5}), Api())
+        assert await over_socket.get_users_for_states(states) == expected
+        samples = [(await cpu_per_call(over_socket.get_users_for_states, states, seconds / 3))[0] for _ in range(3)]
+        results["sandbox_unix_socket_us"] = sorted(samples)[1] * 1e6
     results["ratio"] = results["sandbox_us"] / results["in_process_us"]
     results["routed"] = {d: len(s) for d, s in got.items()}
     results["python"] = sys.version.split()[0]
@@ -109,7 +116,8 @@ async def main(url: str, quick: bool):
 def run():
     url = sys.argv[1]
     quick = "--quick" in sys.argv
-    d = defer.ensureDeferred(main(url, quick))
+    unix_url = next((a[len("--unix="):] for a in sys.argv if a.startswith("--unix=")), "")
+    d = defer.ensureDeferred(main(url, quick, unix_url))
     d.addErrback(lambda f: (f.printTraceback(), setattr(sys, "exitcode", 1)))
     d.addBoth(lambda _: reactor.stop())
     reactor.run()
