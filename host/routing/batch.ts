@@ -12,7 +12,7 @@ import { describe, inputError, type SandboxError } from '../errors.js';
 import { MAX_TIMESTAMP_MS, PRESENCE_STATES, type UserPresenceState } from '../presence.js';
 import type { WireState } from '../protocol/abi.js';
 import { NOT_UNICODE_TEXT, isUnicodeText } from '../text.js';
-import { isUserId } from '../userid.js';
+import { isUserId, notUserIdMessage } from '../userid.js';
 import type { BatchBuffers } from './batch-buffers.js';
 import { DistinctStates } from './distinct.js';
 
@@ -66,7 +66,7 @@ function toWire(state: unknown, i: number): WireState {
     if (!isField(key)) throw fieldError(i, key, `unknown field (a state has ${FIELDS.join(', ')})`);
   }
   const { user_id, state: presence, last_active_ts, last_federation_update_ts, last_user_sync_ts, status_msg, currently_active } = s;
-  if (!isUserId(user_id)) throw fieldError(i, 'user_id', `expected a Matrix user ID like @alice:example.com (got ${describe(user_id)})`);
+  if (!isUserId(user_id)) throw fieldError(i, 'user_id', notUserIdMessage(user_id));
   if (!(PRESENCE_STATES as readonly unknown[]).includes(presence)) {
     throw fieldError(i, 'state', `expected one of ${PRESENCE_STATES.join(', ')} (got ${describe(presence)})`);
   }
