@@ -46,10 +46,12 @@ async function config(name: string, yaml: string): Promise<string> {
 }
 
 describe('route and interested give Synapse\'s answers', () => {
+  // Generous deadlines, so that a module's share never goes missing because the machine is busy.
+  const GENEROUS = 'sandbox:\n  call_timeout_ms: 60000\n  load_timeout_ms: 60000\n';
   const setups = {
-    'custom alone': { yaml: 'modules:\n  - module: custom_presence_router\n', reference: synapse([customRouter()]) },
+    'custom alone': { yaml: `modules:\n  - module: custom_presence_router\n${GENEROUS}`, reference: synapse([customRouter()]) },
     'example alone (legacy slot)': {
-      yaml: `presence:\n  presence_router:\n    module: example_presence_router\n    config: ${JSON.stringify(EXAMPLE_CONFIG)}\n`,
+      yaml: `presence:\n  presence_router:\n    module: example_presence_router\n    config: ${JSON.stringify(EXAMPLE_CONFIG)}\n${GENEROUS}`,
       reference: synapse([exampleRouter(EXAMPLE_CONFIG)]),
     },
     'both, bundled config': { yaml: null, reference: synapse([customRouter(), exampleRouter(EXAMPLE_CONFIG)]) },

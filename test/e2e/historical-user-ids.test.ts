@@ -20,6 +20,8 @@ const CONFIG = {
   blacklisted_users: ['@ünïcödé:example.com', '@alice:example.com'],
 };
 const reference = synapse([exampleRouter(CONFIG)]);
+/** One thread, and deadlines no busy machine makes the example router miss. */
+const SANDBOX = { threads: 1, call_timeout_ms: 60_000, load_timeout_ms: 60_000 };
 
 const st = (user_id: string, extra: Partial<State> = {}): State => ({
   user_id,
@@ -52,7 +54,7 @@ describe('a historical user ID through the library API', () => {
   let host: PresenceHost;
   const rec = recorder();
   beforeAll(async () => {
-    host = await PresenceHost.create({ modules: [{ module: 'example_presence_router', config: CONFIG }], sandbox: { threads: 1 } }, rec.options);
+    host = await PresenceHost.create({ modules: [{ module: 'example_presence_router', config: CONFIG }], sandbox: SANDBOX }, rec.options);
   });
   afterAll(() => host.close());
 
@@ -92,7 +94,7 @@ describe('a module config naming users', () => {
   it.each(BAD.filter(([what]) => what !== 'a lone surrogate'))('refuses %s, naming the key', async (_, id) => {
     const err = await PresenceHost.create({
       modules: [{ module: 'example_presence_router', config: { always_send_to_users: [ZOE, id] } }],
-      sandbox: { threads: 1 },
+      sandbox: SANDBOX,
     }).catch((e: SandboxError) => e);
     expect((err as SandboxError).reason).toBe(RefusalReason.CONFIG_REJECTED);
     expect((err as SandboxError).message).toContain('always_send_to_users: ');
@@ -108,7 +110,7 @@ describe('a historical user ID over HTTP', () => {
     // JSON is YAML: the config file as an operator might write it, the users spelled in UTF-8.
     await writeFile(config, JSON.stringify({
       presence: { presence_router: { module: 'example_presence_router', config: CONFIG } },
-      sandbox: { threads: 1 },
+      sandbox: SANDBOX,
     }));
     service = await PresenceService.start({ config, port: 0, logger: pino({ level: 'silent' }) });
   });
