@@ -115,7 +115,8 @@ describe('errors: exit 2 and one error line naming the module and the reason', (
   }
 
   it('a bad module config', async () => {
-    const file = await config('badconf.yaml', 'modules:\n  - module: example_presence_router\n    config:\n      always_send_to_users: 5\n');
+    // A generous load deadline: init must get to refuse the config, however busy the machine.
+    const file = await config('badconf.yaml', 'modules:\n  - module: example_presence_router\n    config:\n      always_send_to_users: 5\nsandbox:\n  load_timeout_ms: 60000\n');
     const run = await cli(['interested', '--config', file, '--user', '@a:example.com']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: modules\[0\] \(example_presence_router\) refused \(config_rejected\): .*always_send_to_users: expected a list of user IDs\n$/);
