@@ -17,10 +17,12 @@ export const E_NOT_MAP = "expected a map";
 export const E_RESERVED = "reserved type byte 0xc1";
 
 // Why a user ID is malformed (guest-sdk/userid.ts).
-export const REASON_LENGTH = "longer than 255 bytes";
+export const REASON_LENGTH = "longer than 255 bytes of UTF-8";
 export const REASON_SIGIL = "must start with @";
 export const REASON_COLON = "missing ':' before the server name";
-export const REASON_LOCALPART = "the localpart must be printable ASCII other than ':'";
+export const REASON_EMPTY_LOCALPART = "the localpart is empty";
+export const REASON_NUL = "holds U+0000 (NUL)";
+export const REASON_SURROGATE = "holds a lone UTF-16 surrogate";
 export const REASON_SERVER = "invalid server name";
 
 // Config (the accessor prefixes the key: "<key>: expected ...").

@@ -43,6 +43,11 @@ export interface HostOptions {
   onFault?: (fault: FaultReport) => void;
   /** Every module call that ran and counted, faulted or not (skipped and discarded ones are not reported). */
   onModuleCall?: (call: ModuleCallReport) => void;
+  /**
+   * The clock quarantine periods are measured on, in milliseconds (default Date.now). Tests pass a clock
+   * they move by hand, so that a quarantine's end never depends on how busy the machine is.
+   */
+  now?: () => number;
 }
 
 export function defaultLog(entry: HostLogEntry): void {

@@ -7,7 +7,7 @@ import { admitModule } from './admission/admit.js';
 import { loadConfigFile } from './config/load.js';
 import { parseConfig } from './config/parse.js';
 import type { HostConfig } from './config/schema.js';
-import { ErrorCode, SandboxError, inputError, describe } from './errors.js';
+import { ErrorCode, SandboxError, describe, inputError } from './errors.js';
 import type { ModuleStats } from './faults/module-health.js';
 import { defaultLog, type HostOptions } from './host-options.js';
 import { PRESENCE_ALL_USERS, type InterestedUsers, type UsersForStates } from './presence.js';
@@ -16,7 +16,7 @@ import { encodeBatch } from './routing/batch.js';
 import { BatchBuffers } from './routing/batch-buffers.js';
 import { mergeInterest, mergeRouting } from './routing/merge.js';
 import { ServedModule, type TimedOutcome } from './serving/served-module.js';
-import { isUserId } from './userid.js';
+import { isUserId, notUserIdMessage } from './userid.js';
 import { encodeRouting } from './wire/encode-routing.js';
 import { IndexRouting, type BatchRouting } from './wire/merge-indices.js';
 import { readBatch } from './wire/read-batch.js';
@@ -151,7 +151,7 @@ export class PresenceHost {
   /** Synapse's get_interested_users: the users whose presence `userId` receives, or PRESENCE_ALL_USERS. */
   getInterestedUsers(userId: string): Promise<InterestedUsers> {
     return this.track(async () => {
-      if (!isUserId(userId)) throw inputError('user_id', `expected a Matrix user ID like @alice:example.com (got ${describe(userId)})`);
+      if (!isUserId(userId)) throw inputError('user_id', notUserIdMessage(userId));
       // Called in parallel for latency; outcomes are then settled in serving order and everything after
       // the first ALL is left unsettled (its sends, logs and faults too), so the answer and its side
       // effects are what Synapse's loop gives.

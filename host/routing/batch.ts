@@ -11,7 +11,7 @@ import { Packr } from 'msgpackr';
 import { clip, describe, inputError, type SandboxError } from '../errors.js';
 import type { UserPresenceState } from '../presence.js';
 import type { WireState } from '../protocol/abi.js';
-import { isUserId } from '../userid.js';
+import { isUserId, notUserIdMessage } from '../userid.js';
 import type { BatchBuffers } from './batch-buffers.js';
 import { DistinctStates } from './distinct.js';
 import { STATE_FIELDS, type StateField, expected, fieldError, isPresenceState, isStatusMsg, isTimestamp, NOT_UNICODE_TEXT } from './state-fields.js';
@@ -56,7 +56,7 @@ function toWire(state: unknown, i: number): WireState {
     if (!isField(key)) throw fieldError(i, clip(key), `unknown field (a state has ${STATE_FIELDS.join(', ')})`);
   }
   const { user_id, state: presence, last_active_ts, last_federation_update_ts, last_user_sync_ts, status_msg, currently_active } = s;
-  if (!isUserId(user_id)) throw refused(i, 'user_id', user_id);
+  if (!isUserId(user_id)) throw fieldError(i, 'user_id', notUserIdMessage(user_id));
   if (!isPresenceState(presence)) throw refused(i, 'state', presence);
   if (!isTimestamp(last_active_ts)) throw refused(i, 'last_active_ts', last_active_ts);
   if (!isTimestamp(last_federation_update_ts)) throw refused(i, 'last_federation_update_ts', last_federation_update_ts);

@@ -25,7 +25,7 @@ export class ServedModule {
     private readonly options: Required<Pick<HostOptions, 'log'>> & HostOptions,
   ) {
     this.label = admitted.spec.label;
-    this.health = new ModuleHealth(this.label, admitted.spec.limits);
+    this.health = new ModuleHealth(this.label, admitted.spec.limits, options.now);
     this.deliver({ ok: true, value: null, logs: admitted.logs, sends: admitted.sends });
   }
 

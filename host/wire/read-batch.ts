@@ -16,7 +16,7 @@ import { inputError, type SandboxError } from '../errors.js';
 import { PRESENCE_STATES } from '../presence.js';
 import { DistinctByUser } from '../routing/distinct.js';
 import { STATE_FIELDS, expected, isTimestamp } from '../routing/state-fields.js';
-import { isUserId } from '../userid.js';
+import { isUserId, notUserIdMessage } from '../userid.js';
 import { MsgpackCursor, Truncated } from './msgpack-cursor.js';
 
 export interface CheckedBatch {
@@ -116,7 +116,8 @@ class BatchReader {
     const at = c.pos;
     const len = c.str();
     const id = len < 0 ? undefined : c.text(c.strStart, len);
-    if (!isUserId(id)) throw this.refused(at);
+    // A str says why it is not a user ID in the JSON path's words; anything else by its msgpack type.
+    if (!isUserId(id)) throw typeof id === 'string' ? this.error(notUserIdMessage(id)) : this.refused(at);
     return id;
   }
 

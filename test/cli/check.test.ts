@@ -43,8 +43,10 @@ beforeAll(async () => {
     configs[name] = join(dir, `${name}.yaml`);
     await writeFile(configs[name]!, yaml);
   };
-  await write('inconsistent', `modules:\n  - module: ./inconsistent_router.wasm\n    config: ${TEAM}\n`);
-  await write('batch_dependent', `modules:\n  - module: ./batch_dependent_router.wasm\n    config: ${TEAM}\n`);
+  // Generous deadlines: the checker counts a timeout as a failure, and no module here should ever meet one.
+  const GENEROUS = 'sandbox:\n  call_timeout_ms: 60000\n  load_timeout_ms: 60000\n';
+  await write('inconsistent', `modules:\n  - module: ./inconsistent_router.wasm\n    config: ${TEAM}\n${GENEROUS}`);
+  await write('batch_dependent', `modules:\n  - module: ./batch_dependent_router.wasm\n    config: ${TEAM}\n${GENEROUS}`);
   await write(
     'all_bundled',
     `modules:
@@ -58,7 +60,7 @@ presence:
   presence_router:
     module: example_presence_router
     config: { always_send_to_users: ["@presence_gobbler:example.org"], blacklisted_users: ["@alice:example.com"] }
-`,
+${GENEROUS}`,
   );
   await write('missing_module', 'modules:\n  - module: ./no_such_router.wasm\n');
 });

@@ -46,10 +46,12 @@ async function config(name: string, yaml: string): Promise<string> {
 }
 
 describe('route and interested give Synapse\'s answers', () => {
+  // Generous deadlines, so that a module's share never goes missing because the machine is busy.
+  const GENEROUS = 'sandbox:\n  call_timeout_ms: 60000\n  load_timeout_ms: 60000\n';
   const setups = {
-    'custom alone': { yaml: 'modules:\n  - module: custom_presence_router\n', reference: synapse([customRouter()]) },
+    'custom alone': { yaml: `modules:\n  - module: custom_presence_router\n${GENEROUS}`, reference: synapse([customRouter()]) },
     'example alone (legacy slot)': {
-      yaml: `presence:\n  presence_router:\n    module: example_presence_router\n    config: ${JSON.stringify(EXAMPLE_CONFIG)}\n`,
+      yaml: `presence:\n  presence_router:\n    module: example_presence_router\n    config: ${JSON.stringify(EXAMPLE_CONFIG)}\n${GENEROUS}`,
       reference: synapse([exampleRouter(EXAMPLE_CONFIG)]),
     },
     'both, bundled config': { yaml: null, reference: synapse([customRouter(), exampleRouter(EXAMPLE_CONFIG)]) },
@@ -113,7 +115,8 @@ describe('errors: exit 2 and one error line naming the module and the reason', (
   }
 
   it('a bad module config', async () => {
-    const file = await config('badconf.yaml', 'modules:\n  - module: example_presence_router\n    config:\n      always_send_to_users: 5\n');
+    // A generous load deadline: init must get to refuse the config, however busy the machine.
+    const file = await config('badconf.yaml', 'modules:\n  - module: example_presence_router\n    config:\n      always_send_to_users: 5\nsandbox:\n  load_timeout_ms: 60000\n');
     const run = await cli(['interested', '--config', file, '--user', '@a:example.com']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: modules\[0\] \(example_presence_router\) refused \(config_rejected\): .*always_send_to_users: expected a list of user IDs\n$/);

@@ -9,7 +9,8 @@ import { PresenceHost, recorder } from '../helpers/host.js';
 import { batch, exampleConfig, userId, SEED_USERS } from '../generators/presence.js';
 import { canonical, customRouter, exampleRouter, synapse, type Router } from '../reference/synapse-seeds.js';
 
-const ONE_THREAD = { threads: 1 };
+// One thread, and generous deadlines: a share must never go missing because the machine is busy.
+const ONE_THREAD = { threads: 1, call_timeout_ms: 60_000, load_timeout_ms: 60_000 };
 
 interface Setup {
   config: Record<string, unknown>;
@@ -80,7 +81,7 @@ describe('seed routers match Synapse running the seeds', () => {
   it('the deprecated presence.routing_module alias serves the same router, with a warning', async () => {
     const config = { always_send_to_users: ['@presence_gobbler:example.org'], blacklisted_users: ['@alice:example.com'] };
     const rec = recorder();
-    const host = await PresenceHost.create({ presence: { routing_module: { module: 'example_presence_router', config } } }, rec.options);
+    const host = await PresenceHost.create({ presence: { routing_module: { module: 'example_presence_router', config } }, sandbox: ONE_THREAD }, rec.options);
     try {
       expect(await host.getInterestedUsers('@presence_gobbler:example.org')).toBe('ALL');
       expect(rec.logs.some((l) => l.level === 'warn' && l.message.includes('presence.routing_module is deprecated'))).toBe(true);

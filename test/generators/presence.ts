@@ -11,8 +11,12 @@ export const SEED_USERS = [
 
 export const SERVERS = ['example.com', 'somewhere.org', 'example.org', 'corp.example:8448'] as const;
 
+/** Historical user IDs Synapse still serves (docs/abi.md "User IDs"): every router must take them. */
+export const HISTORICAL_USERS = ['@zoë:example.org', '@日本語:example.com', '@a b:somewhere.org'] as const;
+
 export const userId: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(...SEED_USERS),
+  fc.constantFrom(...HISTORICAL_USERS),
   fc
     .tuple(fc.stringMatching(/^[a-z0-9._=\-/+]{1,12}$/), fc.constantFrom(...SERVERS))
     .map(([local, server]) => `@${local}:${server}`),

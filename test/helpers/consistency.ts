@@ -15,7 +15,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * it: a single module alone, several combined), and closes it afterwards.
  */
 export async function withSubject<T>(modules: ModuleEntry[], body: (subject: Subject) => Promise<T>): Promise<T> {
-  const targets = checkTargets(parseConfig({ modules, sandbox: { threads: 1 } }, ROOT));
+  // Generous deadlines: the checker counts a fault as a violation, and a good module must never time out
+  // because the machine is busy.
+  const targets = checkTargets(parseConfig({ modules, sandbox: { threads: 1, call_timeout_ms: 60_000, load_timeout_ms: 60_000 } }, ROOT));
   const subject = await Subject.open(targets[targets.length - 1]!);
   try {
     return await body(subject);

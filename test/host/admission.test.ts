@@ -14,8 +14,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'admission-'));
 });
 
+// Generous deadlines, unless a test sets its own: a module that loads (or refuses its config) must never
+// be refused with load_timeout because the machine is busy.
+const GENEROUS = { call_timeout_ms: 60_000, load_timeout_ms: 60_000 };
+
 async function refusal(module: string, sandbox?: Record<string, number>): Promise<SandboxError> {
-  const err = await PresenceHost.create({ modules: [{ module, ...(sandbox ? { sandbox } : {}) }] }, { baseDir: dir }).then(
+  const err = await PresenceHost.create({ modules: [{ module, sandbox: { ...GENEROUS, ...sandbox } }] }, { baseDir: dir }).then(
     async (host) => {
       await host.close();
       throw new Error(`${module} was admitted`);
@@ -106,6 +110,7 @@ describe('admission refuses', () => {
   it('a bundled module given a config it rejects, naming the key', async () => {
     const err = await PresenceHost.create({
       modules: [{ module: 'example_presence_router', config: { always_send_to_users: 'not a list' } }],
+      sandbox: GENEROUS,
     }).catch((e: SandboxError) => e);
     expect((err as SandboxError).reason).toBe(RefusalReason.CONFIG_REJECTED);
     expect((err as SandboxError).message).toContain('always_send_to_users: expected a list of user IDs');
@@ -114,7 +119,7 @@ describe('admission refuses', () => {
   it('the whole config when one module of several is refused, stopping the admitted ones', async () => {
     const good = await fixture('route_all_to_one');
     const bad = await fixture('one_callback');
-    const err = await PresenceHost.create({ modules: [{ module: good }, { module: bad }] }, { baseDir: dir }).catch(
+    const err = await PresenceHost.create({ modules: [{ module: good }, { module: bad }], sandbox: GENEROUS }, { baseDir: dir }).catch(
       (e: SandboxError) => e,
     );
     expect((err as SandboxError).module).toBe(`modules[1] (${bad})`);
@@ -123,7 +128,7 @@ describe('admission refuses', () => {
 
 describe('admission accepts', () => {
   it('a module with neither callback, which routes nothing', async () => {
-    const host = await PresenceHost.create({ modules: [{ module: await fixture('neither_callback') }] }, { baseDir: dir });
+    const host = await PresenceHost.create({ modules: [{ module: await fixture('neither_callback') }], sandbox: GENEROUS }, { baseDir: dir });
     try {
       const state = { user_id: '@a:example.com', state: 'online', last_active_ts: 0, last_federation_update_ts: 0, last_user_sync_ts: 0, status_msg: null, currently_active: false };
       expect(await host.getUsersForStates([state])).toEqual(new Map());

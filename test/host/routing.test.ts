@@ -11,6 +11,8 @@ import { PresenceHost, PRESENCE_ALL_USERS, recorder, type SandboxError, type Use
 import { writeWatFixture } from '../helpers/wat.js';
 
 const WAT_USER = '@wat:example.com';
+// Generous deadlines: no module here is meant to time out, and none may because the machine is busy.
+const GENEROUS = { call_timeout_ms: 60_000, load_timeout_ms: 60_000 };
 
 function state(user_id: string, extra: Partial<UserPresenceState> = {}): UserPresenceState {
   return {
@@ -33,7 +35,7 @@ beforeAll(async () => {
 describe('one good hand-written module', () => {
   let host: PresenceHost;
   beforeAll(async () => {
-    host = await PresenceHost.create({ modules: [{ module: await fixtureFile('route_all_to_one') }] }, { baseDir: dir });
+    host = await PresenceHost.create({ modules: [{ module: await fixtureFile('route_all_to_one') }], sandbox: GENEROUS }, { baseDir: dir });
   });
   afterAll(() => host.close());
 
@@ -127,7 +129,7 @@ describe('faulting modules lose only their share', () => {
     const modules = [{ module: await fixtureFile('route_all_to_one') }];
     for (const [name] of hostile) modules.push({ module: await fixtureFile(name) });
     rec = recorder();
-    host = await PresenceHost.create({ modules }, { baseDir: dir, ...rec.options });
+    host = await PresenceHost.create({ modules, sandbox: GENEROUS }, { baseDir: dir, ...rec.options });
   });
   afterAll(() => host.close());
 
@@ -163,7 +165,7 @@ describe('merge rules', () => {
   it('returns ALL as soon as one module does, ignoring later modules', async () => {
     const rec = recorder();
     const host = await PresenceHost.create(
-      { modules: [{ module: await fixtureFile('route_all_to_one') }, { module: await fixtureFile('bad_user_id') }] },
+      { modules: [{ module: await fixtureFile('route_all_to_one') }, { module: await fixtureFile('bad_user_id') }], sandbox: GENEROUS },
       { baseDir: dir, ...rec.options },
     );
     try {
@@ -178,7 +180,7 @@ describe('merge rules', () => {
 
 describe('close', () => {
   it('finishes calls in flight, then refuses new ones with host_closed', async () => {
-    const host = await PresenceHost.create({ modules: [{ module: await fixtureFile('route_all_to_one') }] }, { baseDir: dir });
+    const host = await PresenceHost.create({ modules: [{ module: await fixtureFile('route_all_to_one') }], sandbox: GENEROUS }, { baseDir: dir });
     const pending = host.getUsersForStates([state('@a:example.com')]);
     const closing = host.close();
     expect((await pending).get(WAT_USER)!.size).toBe(1);

@@ -15,6 +15,10 @@ import { canonical, customRouter, exampleRouter, synapse, type Router, type Stat
 
 const SOAK_MS = Number(process.env.SOAK_MS ?? 15_000);
 const CONCURRENCY = 16;
+// A module meant to answer (a good one, or a hostile one whose fault is not a timeout) never misses a
+// deadline because the machine is busy; only the modules that loop forever get a short one.
+const GENEROUS = { call_timeout_ms: 30_000, load_timeout_ms: 30_000 };
+const NEVER_ENDS = { call_timeout_ms: 200 };
 const EXAMPLE_CONFIG = { always_send_to_users: ['@gobbler:example.org'], blacklisted_users: ['@alice:example.com'] };
 
 /** route_all_to_one.wat, as the reference sees it. */
@@ -37,15 +41,15 @@ it(`soak: ${SOAK_MS} ms of mixed hostile and good calls lose nothing`, async () 
     {
       modules: [
         await wat('route_all_to_one'),
-        await wat('loop_in_users_for_states'),
+        { ...(await wat('loop_in_users_for_states')), sandbox: NEVER_ENDS },
         { module: 'example_presence_router', config: EXAMPLE_CONFIG },
         await wat('memory_grow_unbounded'),
         await wat('trap_in_users_for_states'),
         { module: 'custom_presence_router' },
-        await wat('slow_sometimes'),
+        { ...(await wat('slow_sometimes')), sandbox: NEVER_ENDS },
         await wat('bad_index'),
       ],
-      sandbox: { call_timeout_ms: 200, max_memory_bytes: 16 * 1024 * 1024, threads: 1, quarantine_ms: 500, quarantine_max_ms: 2000 },
+      sandbox: { ...GENEROUS, max_memory_bytes: 16 * 1024 * 1024, threads: 1, quarantine_ms: 500, quarantine_max_ms: 2000 },
     },
     { baseDir: dir, ...rec.options, log: () => {} },
   );
@@ -87,14 +91,19 @@ it(`soak: ${SOAK_MS} ms of mixed hostile and good calls lose nothing`, async () 
     const good = host.stats().modules.filter((m) => !/wat\)|loop|memory|trap|slow|bad_index/.test(m.module) || m.module.includes('route_all'));
     for (const m of good) expect(m.faults).toEqual({ users_for_states: {}, interested_users: {} });
 
-    await new Promise((r) => setTimeout(r, 200));
-    const after = heapAfterGc();
-    const heapGrowthMb = (after.heap - before.heap) / 2 ** 20;
-    const rssGrowthMb = (after.rss - before.rss) / 2 ** 20;
+    // Replaced workers and their buffers are freed in the background: poll until memory is back within
+    // the bounds (for up to 30 s), rather than measure once after a fixed wait.
+    let after = heapAfterGc();
+    const growthMb = () => ({ heap: (after.heap - before.heap) / 2 ** 20, rss: (after.rss - before.rss) / 2 ** 20 });
+    for (let i = 0; i < 300 && !(growthMb().heap < 32 && growthMb().rss < 256); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = heapAfterGc();
+    }
+    const { heap: heapGrowthMb, rss: rssGrowthMb } = growthMb();
     console.log(`soak: ${resolved} calls, ${rec.faults.length} faults, heap ${heapGrowthMb.toFixed(1)} MiB, rss ${rssGrowthMb.toFixed(1)} MiB`);
     expect(heapGrowthMb).toBeLessThan(32);
     expect(rssGrowthMb).toBeLessThan(256);
   } finally {
     await host.close();
   }
-});
+}, SOAK_MS + 240_000);

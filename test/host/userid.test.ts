@@ -1,25 +1,30 @@
 /**
- * host/userid.ts: the one-pass isUserId (it runs for every state of every batch) against a regular
- * expression of the same grammar (test/reference/user-id.ts) as an independent oracle.
+ * host/userid.ts: the one-pass isUserId (it runs for every state of every batch) against the grammar as
+ * Synapse states it (test/reference/user-id.ts), an independent oracle.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isUserId } from '../../dist/host/userid.js';
-import { isUserIdByGrammar, userIdCandidate } from '../reference/user-id.js';
+import { isServerName, isUserId, whyNotUserId } from '../../dist/host/userid.js';
+import {
+  BAD_USER_IDS, GOOD_USER_IDS, type Refusal, ipv6Candidate, isIpv6ByRfc, isServerNameByGrammar, isUserIdByGrammar, serverNameCandidate, userIdCandidate,
+} from '../reference/user-id.js';
+
+/** The part of whyNotUserId's answer each kind of refusal must contain. */
+const HOST_REASON: Record<Refusal, string> = {
+  sigil: "it must start with '@'", colon: "no ':'", empty: 'the localpart is empty', nul: 'U+0000',
+  surrogate: 'lone UTF-16 surrogate', length: 'longer than 255 bytes', server: 'server name',
+};
 
 describe('isUserId', () => {
-  it.each([
-    '@alice:example.com', '@a:1.2.3.4', '@a:[::1]', '@a:[2001:db8::1]:8448', '@a:example.com:8448', '@a:x:1',
-    "@a!#$%&'*+/=?^_`{|}~-.b:x.org", '@Upper.Case:X-Y.org', `@${'a'.repeat(252)}:x`,
-  ])('accepts %s', (id) => {
+  it.each(GOOD_USER_IDS)('accepts %j', (id) => {
     expect(isUserId(id)).toBe(true);
+    expect(isUserIdByGrammar(id)).toBe(true);
   });
 
-  it.each([
-    '', 'alice:x', '@alice', '@:x', '@a b:x', '@é:x', '@a\u007f:x', '@a:', '@a:exa_mple.com', '@a:x:', '@a:x:123456',
-    '@a:x:12a', '@a:[::1', '@a:[g::1]', '@a:[::1]x', '@a:ex ample.org', '@a::80', `@${'a'.repeat(253)}:x`,
-  ])('refuses %j', (id) => {
+  it.each(BAD_USER_IDS)('refuses %j (%s)', (id, kind) => {
     expect(isUserId(id)).toBe(false);
+    expect(isUserIdByGrammar(id)).toBe(false);
+    expect(whyNotUserId(id)).toContain(HOST_REASON[kind]);
   });
 
   it('refuses what is not a string', () => {
@@ -27,6 +32,11 @@ describe('isUserId', () => {
   });
 
   it('agrees with the grammar on arbitrary strings', () => {
-    fc.assert(fc.property(userIdCandidate, (s) => { expect(isUserId(s)).toBe(isUserIdByGrammar(s)); }), { numRuns: 3000 });
+    fc.assert(fc.property(userIdCandidate, (s) => { expect(isUserId(s)).toBe(isUserIdByGrammar(s)); }), { numRuns: 5000 });
+  });
+
+  it('agrees with the grammar on server names, IPv6 literals included', () => {
+    fc.assert(fc.property(serverNameCandidate, (s) => { expect(isServerName(s)).toBe(isServerNameByGrammar(s)); }), { numRuns: 5000 });
+    fc.assert(fc.property(ipv6Candidate, (a) => { expect(isServerName(`[${a}]`)).toBe(isIpv6ByRfc(a)); }), { numRuns: 5000 });
   });
 });

@@ -14,8 +14,10 @@ import { get, post } from '../helpers/http.js';
 import { startCli, until, metric } from '../helpers/service.js';
 import { writeWatFixture } from '../helpers/wat.js';
 
-const CUSTOM = 'modules:\n  - module: custom_presence_router\n';
-const EXAMPLE = 'modules:\n  - module: example_presence_router\n    config:\n      always_send_to_users: ["@alice:example.com"]\n';
+// Generous deadlines: a reload that admits a module, or a call to one, must never fail because the machine is busy.
+const GENEROUS = 'sandbox:\n  call_timeout_ms: 60000\n  load_timeout_ms: 60000\n';
+const CUSTOM = `modules:\n  - module: custom_presence_router\n${GENEROUS}`;
+const EXAMPLE = `modules:\n  - module: example_presence_router\n    config:\n      always_send_to_users: ["@alice:example.com"]\n${GENEROUS}`;
 const ALICE = '/v1/interested_users?user_id=@alice:example.com';
 const TOKEN = 'test-token-0123456789abcdef';
 const BOB_STATE = {
