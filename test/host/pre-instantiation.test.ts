@@ -32,7 +32,7 @@ describe('pre-instantiation', () => {
     const host = await PresenceHost.create(
       {
         modules: [{ module: await writeWatFixture('init_logs_then_faults', dir) }],
-        sandbox: { threads: 1, call_timeout_ms: 500, quarantine_after_faults: 1000 },
+        sandbox: { threads: 1, call_timeout_ms: 2000, quarantine_after_faults: 1000 },
       },
       { baseDir: dir, ...rec.options },
     );
