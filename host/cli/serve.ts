@@ -19,7 +19,9 @@ Admits every module of the config, then serves on the addresses it prints:
   GET  /healthz, /readyz       liveness; readiness (503 while stopping, "degraded" naming a quarantined module)
   GET  /metrics                Prometheus metrics
   POST /admin/reload           re-read the config (as SIGHUP does); admin listener or bearer token only
-JSON by default; msgpack when Content-Type (or Accept) is application/msgpack.
+JSON by default; msgpack when Content-Type (or Accept) is application/msgpack. From a homeserver, use
+the binary wire (docs/wire.md): POST /v1/users_for_states with Content-Type
+application/vnd.presence-sandbox.batch+msgpack, the ABI batch in, {user: [request indices]} out.
 SIGHUP reloads the config (admitted fully before it replaces the old one); SIGTERM and SIGINT stop
 accepting, give the calls in flight the grace period, close every connection left and exit 0; a second
 signal exits at once. Logs are JSON lines on stderr (LOG_LEVEL=debug|info|warn).
