@@ -17,3 +17,18 @@ export function isUnicodeText(s: string): boolean {
 }
 
 export const NOT_UNICODE_TEXT = 'expected Unicode text (it holds a lone UTF-16 surrogate)';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Bytes as text, strictly: undefined for anything that is not valid UTF-8 (never U+FFFD), and a leading
+ * byte-order mark kept as the character it is (TextDecoder drops one by default). The one decoder for
+ * text from outside, a guest's (worker/guest-text.ts) or a client's (service/msgpack-body.ts).
+ */
+export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,6 @@
 /** `presence-sandbox serve`: the HTTP sidecar, with reload on SIGHUP and a bounded stop on SIGTERM/SIGINT. */
 import { DEFAULT_SERVICE, SERVICE_KEYS, parseServiceSection, serviceFlag, serviceFlags } from '../config/service-options.js';
+import { BATCH_MEDIA_TYPE } from '../service/batch-wire.js';
 import { createLogger } from '../service/logger.js';
 import { DEFAULT_PORT, PresenceService } from '../service/service.js';
 import { requireOption, type Command } from './usage.js';
@@ -19,7 +20,9 @@ Admits every module of the config, then serves on the addresses it prints:
   GET  /healthz, /readyz       liveness; readiness (503 while stopping, "degraded" naming a quarantined module)
   GET  /metrics                Prometheus metrics
   POST /admin/reload           re-read the config (as SIGHUP does); admin listener or bearer token only
-JSON by default; msgpack when Content-Type (or Accept) is application/msgpack.
+JSON by default; msgpack when Content-Type (or Accept) is application/msgpack. From a homeserver, use
+the binary wire (docs/wire.md): POST /v1/users_for_states with Content-Type
+${BATCH_MEDIA_TYPE}, the ABI batch in, {user: [request indices]} out.
 SIGHUP reloads the config (admitted fully before it replaces the old one); SIGTERM and SIGINT stop
 accepting, give the calls in flight the grace period, close every connection left and exit 0; a second
 signal exits at once. Logs are JSON lines on stderr (LOG_LEVEL=debug|info|warn).

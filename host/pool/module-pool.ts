@@ -149,7 +149,8 @@ export class ModulePool {
 
   /**
    * When a task's timer fires: how much longer it may run, judged by what its worker recorded. Only a
-   * worker still inside the module, past its budget counted from its own start, is stopped. A task that
+   * worker still inside the module, past its budget counted from its own start, is stopped (or one still
+   * checking a wire batch, past the load deadline). A task that
    * has not started (queued, in transit, on a thread still starting) is not charged, up to the load
    * deadline plus the call deadline; a task whose worker is done is never stopped (its answer is coming).
    */
@@ -174,6 +175,10 @@ export class ModulePool {
         return { more: load - reading.elapsedMs, during: 'instantiation' };
       case Phase.reinstantiating:
         return { more: load - reading.elapsedMs, during: 'reinstantiation' };
+      // The host's check of a wire batch (bounded by the body cap and max_batch_states): the module's
+      // call budget starts when the guest does, as for every other call; the check is held to the load's.
+      case Phase.checking:
+        return { more: load - reading.elapsedMs, during: 'batch check' };
       default:
         return { more: call - reading.elapsedMs, during: 'call' };
     }
@@ -186,6 +191,8 @@ export class ModulePool {
         ? `starting a worker and re-instantiating the module did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms); its worker was terminated and replaced`
         : during === 'load'
           ? `did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms)`
+          : during === 'batch check'
+            ? `checking the caller's batch did not finish within ${load_timeout_ms} ms (sandbox.load_timeout_ms); its worker was terminated and replaced`
           : `did not finish within ${call_timeout_ms} ms (sandbox.call_timeout_ms); its worker was terminated and replaced`;
     return { code: FaultCode.TIMEOUT, message };
   }

@@ -21,12 +21,17 @@ export const Phase = {
   waiting: 0,
   /** The worker is instantiating the module (and running init) because it had no instance. */
   instantiating: 1,
+  /**
+   * The binary wire: the worker checks and deduplicates the caller's batch before the guest sees it
+   * (wire/read-batch.ts). The host's own work, on the caller's bytes: not charged to the module's call.
+   */
+  checking: 2,
   /** The worker is inside the callback, or reading what it returned. */
-  calling: 2,
+  calling: 3,
   /** The worker is done; the answer is on its way. */
-  done: 3,
+  done: 4,
   /** After a fault: the call has been answered, and the worker builds a fresh instance before its next. */
-  reinstantiating: 4,
+  reinstantiating: 5,
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 

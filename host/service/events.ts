@@ -56,11 +56,13 @@ export class EventStream {
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     // A comment line at once, so clients and proxies see the stream open.
-    res.write(': presence-sandbox events\n\n');
+    let flowing = res.write(': presence-sandbox events\n\n');
     const oldest = this.backlog[0]?.id ?? this.nextId;
-    if (after > 0 && oldest > after + 1) res.write(`: ${oldest - after - 1} events after ${after} are no longer kept\n\n`);
-    for (const event of this.backlog) if (event.id > after) res.write(event.frame);
-    const sub: Subscriber = { res, remote: `${req.socket.remoteAddress ?? 'unix'}:${req.socket.remotePort ?? ''}`, stuckSince: undefined };
+    if (after > 0 && oldest > after + 1) flowing = res.write(`: ${oldest - after - 1} events after ${after} are no longer kept\n\n`) && flowing;
+    for (const event of this.backlog) if (event.id > after) flowing = res.write(event.frame) && flowing;
+    // A subscriber that has not taken its backlog is already waiting on: its send_timeout_ms runs from now.
+    const remote = `${req.socket.remoteAddress ?? 'unix'}:${req.socket.remotePort ?? ''}`;
+    const sub: Subscriber = { res, remote, stuckSince: flowing ? undefined : Date.now() };
     this.subscribers.add(sub);
     res.on('drain', () => (sub.stuckSince = undefined));
     res.on('close', () => this.subscribers.delete(sub));

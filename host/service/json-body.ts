@@ -4,11 +4,12 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { inputError } from '../errors.js';
+import { firstInvalidUtf8At } from '../wire/utf8.js';
 import { formatPath, type PathPiece } from './body-path.js';
 
 export function decodeJsonBody(bytes: Buffer): unknown {
   if (!isUtf8(bytes)) {
-    const at = firstInvalidUtf8(bytes);
+    const at = firstInvalidUtf8At(bytes, 0, bytes.length);
     // Only the valid prefix is read, to say where the bad byte sits.
     throw inputError(jsonPathAt(bytes.toString('utf8', 0, at)), `not valid UTF-8 (byte ${at} of the body)`);
   }
@@ -19,38 +20,6 @@ export function decodeJsonBody(bytes: Buffer): unknown {
   } catch (err) {
     throw inputError('body', `malformed JSON: ${(err as Error).message.slice(0, 200)}`);
   }
-}
-
-/** Offset of the first byte that is not part of a well-formed UTF-8 sequence (RFC 3629), or -1. */
-export function firstInvalidUtf8(b: Uint8Array): number {
-  const n = b.length;
-  let i = 0;
-  while (i < n) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let more: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) more = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-      more = 2;
-      if (c === 0xe0) lo = 0xa0; // overlong
-      if (c === 0xed) hi = 0x9f; // surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      more = 3;
-      if (c === 0xf0) lo = 0x90; // overlong
-      if (c === 0xf4) hi = 0x8f; // past U+10FFFF
-    } else return i;
-    if (i + more >= n) return i; // truncated sequence
-    const second = b[i + 1]!;
-    if (second < lo || second > hi) return i;
-    for (let k = 2; k <= more; k++) if ((b[i + k]! & 0xc0) !== 0x80) return i;
-    i += more + 1;
-  }
-  return -1;
 }
 
 /** The path of the value being written at the end of a (valid, partial) JSON text. */

@@ -6,11 +6,11 @@
  * repeated keys, truncated input and trailing bytes, and names the field or byte offset of what is wrong.
  */
 import { inputError } from '../errors.js';
+import { utf8OrUndefined } from '../text.js';
 import { formatPath, type PathPiece } from './body-path.js';
 
 /** A batch is three levels deep; anything much deeper is an attack on the decoder's stack. */
 const MAX_DEPTH = 32;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function decodeMsgpackBody(bytes: Buffer): unknown {
   if (bytes.byteLength === 0) throw inputError('body', 'empty (expected a msgpack map like {"states": [...]})');
@@ -90,11 +90,7 @@ class PlainMsgpack {
       for (let i = start; i < end; i++) if (this.bytes[i]! >= 0x80) { ascii = false; break; }
       if (ascii) return this.bytes.toString('latin1', start, end);
     }
-    try {
-      return utf8.decode(this.bytes.subarray(start, end));
-    } catch {
-      return this.fail(`not valid UTF-8 (the string at byte ${at})`);
-    }
+    return utf8OrUndefined(this.bytes.subarray(start, end)) ?? this.fail(`not valid UTF-8 (the string at byte ${at})`);
   }
 
   private array(n: number, depth: number): unknown[] {

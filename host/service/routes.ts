@@ -81,8 +81,9 @@ async function events(call: Call): Promise<number> {
   }
   // A stream opened on a kept-alive connection during shutdown would only be cut at the grace period's end.
   if (service.readiness().status === 'stopping') throw new SandboxError(ErrorCode.HOST_CLOSED, 'the service is stopping; reconnect to another instance');
-  call.streaming = true;
+  // Marked once subscribed: a refused Last-Event-ID is an ordinary answer, bounded by send_timeout_ms.
   service.events.subscribe(req, res);
+  call.streaming = true;
   return 200;
 }
 

@@ -12,7 +12,8 @@ import type { Guest } from '../worker/guest.js';
 import { readRouting, type ResultCaps } from '../worker/output-reader.js';
 import { readBatch, type CheckedBatch } from './read-batch.js';
 
-export function routeBatch(guest: Guest, batch: Uint8Array, maxStates: number, caps: ResultCaps): BatchRoutingResult {
+/** `calling()` is told when the check is over and the guest's call begins (the task clock's `calling`). */
+export function routeBatch(guest: Guest, batch: Uint8Array, maxStates: number, caps: ResultCaps, calling: () => void): BatchRoutingResult {
   let checked: CheckedBatch;
   try {
     checked = readBatch(batch, maxStates);
@@ -22,6 +23,7 @@ export function routeBatch(guest: Guest, batch: Uint8Array, maxStates: number, c
   }
   const callback = guest.usersForStates;
   if (callback === undefined) return { destinations: [], offsets: new Uint32Array(1), indices: new Uint32Array(0) };
+  calling();
   const result = guest.invoke(callback, checked.guestInput, 'users_for_states');
   return inRequestIndices(readRouting(result, checked.count, caps), checked.firstIndex);
 }

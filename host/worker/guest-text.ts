@@ -8,19 +8,13 @@
  * Text the host keeps only a prefix of (a long log line) is cut at a character boundary, never inside a
  * character, and the character across the cut is still checked, so a cut cannot hide invalid bytes.
  */
+import { utf8OrUndefined } from '../text.js';
 import { badOutput } from './guest-failure.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const utf16le = new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true });
-
 /** Strict UTF-8, or undefined when the bytes are not valid UTF-8 (for callers that name the offset). */
-export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
+export { utf8OrUndefined };
+
+const utf16le = new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true });
 
 /** Strict UTF-8; invalid bytes are `bad_output` naming `what`. */
 export function readUtf8(bytes: Uint8Array, what: string): string {

@@ -17,7 +17,7 @@
  * rebuilding. If an instantiation ahead of need fails, the next task instantiates again and reports the
  * failure with its code.
  *
- * Deadlines: each task's phases (instantiating, calling, done, re-instantiating) are recorded in shared
+ * Deadlines: each task's phases (instantiating, checking a wire batch, calling, done, re-instantiating) are recorded in shared
  * memory (protocol/task-clock.ts), so the pool charges the module only for the time this thread spent
  * in it.
  */
@@ -79,7 +79,8 @@ export default function handle(task: Task): Outcome<Value> {
     clock.mark(task.slot, task.id, Phase.done);
     return { ok: false, failure: classify(err), logs: [], sends: [] };
   }
-  clock.mark(task.slot, task.id, Phase.calling);
+  // The wire's batch is checked first, which is the host's work (route-batch.ts marks `calling` after).
+  clock.mark(task.slot, task.id, task.kind === 'users_for_states_batch' ? Phase.checking : Phase.calling);
   const outcome = callGuest(guest, task, instantiated);
   if (guest !== undefined) {
     clock.mark(task.slot, task.id, Phase.done);
@@ -140,7 +141,7 @@ function run(current: Guest, task: Task): Value {
       return readRouting(result, task.count, setup);
     }
     case 'users_for_states_batch':
-      return routeBatch(current, task.batch, task.maxStates, setup);
+      return routeBatch(current, task.batch, task.maxStates, setup, () => clock.mark(task.slot, task.id, Phase.calling));
     case 'interested_users': {
       const callback = current.interestedUsers;
       if (callback === undefined) return [];
