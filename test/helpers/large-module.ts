@@ -15,7 +15,8 @@ const BODY_BYTES = 8 * 1024;
 /** local.get 0; i32.load offset=64; i32.const 1; i32.add; local.set 0 */
 const STEP = [0x20, 0x00, 0x28, 0x02, 0x40, 0x41, 0x01, 0x6a, 0x21, 0x00];
 
-function readLeb(bytes: Uint8Array, at: number): [value: number, end: number] {
+/** Reads the unsigned LEB128 at `at`: its value and the offset just past it. */
+export function readLeb(bytes: Uint8Array, at: number): [value: number, end: number] {
   let value = 0;
   for (let shift = 0; ; shift += 7) {
     const byte = bytes[at++]!;
@@ -24,7 +25,8 @@ function readLeb(bytes: Uint8Array, at: number): [value: number, end: number] {
   }
 }
 
-function leb(value: number): number[] {
+/** The unsigned LEB128 bytes of `value`. */
+export function leb(value: number): number[] {
   const out: number[] = [];
   do {
     const low = value % 128;
