@@ -3,7 +3,7 @@
  * worker file, so `npm test` builds first (pretest).
  */
 export * from '../../dist/host/index.js';
-import type { HostLogEntry, FaultReport } from '../../dist/host/index.js';
+import type { HostLogEntry, FaultReport, UserPresenceState } from '../../dist/host/index.js';
 
 /** Collects what a host reports, for assertions. */
 export function recorder() {
@@ -19,5 +19,19 @@ export function recorder() {
       onFault: (f: FaultReport) => faults.push(f),
       onSendLocalOnlinePresenceTo: (users: string[], module: string) => sends.push({ users, module }),
     },
+  };
+}
+
+/** An online user's presence state with fixed timestamps; `extra` overrides fields. */
+export function onlineState(user_id: string, extra: Partial<UserPresenceState> = {}): UserPresenceState {
+  return {
+    user_id,
+    state: 'online',
+    last_active_ts: 1,
+    last_federation_update_ts: 2,
+    last_user_sync_ts: 3,
+    status_msg: null,
+    currently_active: true,
+    ...extra,
   };
 }

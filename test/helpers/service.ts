@@ -1,5 +1,6 @@
 /** Service tests: the CLI as a child process, handshakes by polling a condition, metrics by name. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import pino from 'pino';
 import { cliMain } from './cli.js';
 
 export interface Served {
@@ -51,4 +52,22 @@ export async function metric(url: string, name: string, labels = ''): Promise<nu
     found = true;
   }
   return found ? sum : NaN;
+}
+
+/** The one presence state the service tests post: Bob, online. */
+export const BOB_STATE = {
+  user_id: '@bob:example.com',
+  state: 'online',
+  last_active_ts: 1,
+  last_federation_update_ts: 0,
+  last_user_sync_ts: 0,
+  status_msg: null,
+  currently_active: true,
+};
+
+/** A log that tests can read: pino's JSON lines, parsed. */
+export function memoryLogger() {
+  const lines: any[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
 }

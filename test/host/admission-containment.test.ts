@@ -8,19 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PresenceHost, PRESENCE_ALL_USERS, RefusalReason, recorder, type SandboxError, type UserPresenceState } from '../helpers/host.js';
+import { onlineState, PresenceHost, PRESENCE_ALL_USERS, RefusalReason, recorder, type SandboxError, type UserPresenceState } from '../helpers/host.js';
 import { writeWatFixture } from '../helpers/wat.js';
 
 const GOOD = '@wat:example.com';
-const st = (user_id: string): UserPresenceState => ({
-  user_id,
-  state: 'online',
-  last_active_ts: 1,
-  last_federation_update_ts: 2,
-  last_user_sync_ts: 3,
-  status_msg: null,
-  currently_active: true,
-});
+const st = (user_id: string): UserPresenceState => onlineState(user_id);
 const BATCH = [st('@a:example.com'), st('@b:example.org')];
 
 let dir: string;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, PresenceHost, PRESENCE_ALL_USERS, type UserPresenceState } from '../helpers/host.js';
+import { DEFAULT_LIMITS, onlineState, PresenceHost, PRESENCE_ALL_USERS, type UserPresenceState } from '../helpers/host.js';
 import { inflateModule } from '../helpers/large-module.js';
 import { compileWat, writeWatFixture } from '../helpers/wat.js';
 
@@ -25,15 +25,7 @@ import { compileWat, writeWatFixture } from '../helpers/wat.js';
 const MAX_EXTRA_EVENT_LOOP_DELAY_MS = 100;
 const BASELINE_MS = 1000;
 const GOOD = '@wat:example.com';
-const state: UserPresenceState = {
-  user_id: '@a:example.com',
-  state: 'online',
-  last_active_ts: 1,
-  last_federation_update_ts: 2,
-  last_user_sync_ts: 3,
-  status_msg: null,
-  currently_active: true,
-};
+const state: UserPresenceState = onlineState('@a:example.com');
 
 let dir: string;
 let binary: Uint8Array<ArrayBuffer>;

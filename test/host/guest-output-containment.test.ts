@@ -12,21 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PresenceHost, PRESENCE_ALL_USERS, recorder, type SandboxError, type UserPresenceState } from '../helpers/host.js';
+import { onlineState, PresenceHost, PRESENCE_ALL_USERS, recorder, type SandboxError, type UserPresenceState } from '../helpers/host.js';
 import { writeWatFixture } from '../helpers/wat.js';
 
 const GOOD = '@wat:example.com';
 const LIMITS = { call_timeout_ms: 20_000, load_timeout_ms: 30_000, quarantine_after_faults: 1000 };
 
-const st = (user_id: string): UserPresenceState => ({
-  user_id,
-  state: 'online',
-  last_active_ts: 1,
-  last_federation_update_ts: 2,
-  last_user_sync_ts: 3,
-  status_msg: 'ok',
-  currently_active: true,
-});
+const st = (user_id: string): UserPresenceState => onlineState(user_id, { status_msg: 'ok' });
 const BATCH = [st('@a:example.com'), st('@b:example.com'), st('@c:example.org')];
 
 let dir: string;

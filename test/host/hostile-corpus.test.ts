@@ -7,7 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PresenceHost, PRESENCE_ALL_USERS, recorder, type SandboxError, type UserPresenceState } from '../helpers/host.js';
+import { onlineState, PresenceHost, PRESENCE_ALL_USERS, recorder, type SandboxError, type UserPresenceState } from '../helpers/host.js';
 import { writeWatFixture } from '../helpers/wat.js';
 import { compileAsFixture } from '../helpers/as.js';
 
@@ -20,15 +20,7 @@ const NEVER_ENDS = { call_timeout_ms: 300 };
 /** For a module that loops forever for some users and answers at once for others: the quick calls' deadline. */
 const QUICK_OR_NEVER = 2000;
 
-const st = (user_id: string): UserPresenceState => ({
-  user_id,
-  state: 'online',
-  last_active_ts: 1,
-  last_federation_update_ts: 2,
-  last_user_sync_ts: 3,
-  status_msg: 'ok',
-  currently_active: true,
-});
+const st = (user_id: string): UserPresenceState => onlineState(user_id, { status_msg: 'ok' });
 const BATCH = [st('@a:example.com'), st('@slowpoke:example.com'), st('@c:example.org')];
 
 let dir: string;

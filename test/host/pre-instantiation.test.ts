@@ -8,18 +8,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PresenceHost, recorder, type UserPresenceState } from '../helpers/host.js';
+import { onlineState, PresenceHost, recorder, type UserPresenceState } from '../helpers/host.js';
 import { writeWatFixture } from '../helpers/wat.js';
 
-const st = (user_id: string): UserPresenceState => ({
-  user_id,
-  state: 'online',
-  last_active_ts: 1,
-  last_federation_update_ts: 2,
-  last_user_sync_ts: 3,
-  status_msg: null,
-  currently_active: true,
-});
+const st = (user_id: string): UserPresenceState => onlineState(user_id);
 
 let dir: string;
 beforeAll(async () => {

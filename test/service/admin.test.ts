@@ -15,21 +15,12 @@ import pino from 'pino';
 import { PresenceService } from '../helpers/host.js';
 import { get, post } from '../helpers/http.js';
 import { openSocket, readAnswer } from '../helpers/raw-http.js';
-import { metric, startCli, until } from '../helpers/service.js';
+import { BOB_STATE as STATE, metric, startCli, until } from '../helpers/service.js';
 import { writeWatFixture } from '../helpers/wat.js';
 
 const bundled = fileURLToPath(new URL('../../modules/presence-sandbox.yaml', import.meta.url));
 const quiet = pino({ level: 'silent' });
 const TOKEN = 'admin-token-for-tests-0123456789';
-const STATE = {
-  user_id: '@bob:example.com',
-  state: 'online',
-  last_active_ts: 1,
-  last_federation_update_ts: 0,
-  last_user_sync_ts: 0,
-  status_msg: null,
-  currently_active: true,
-};
 
 let dir: string;
 beforeAll(async () => {

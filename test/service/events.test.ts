@@ -12,29 +12,15 @@ import pino from 'pino';
 import { PresenceService, type ServiceSection } from '../helpers/host.js';
 import { post } from '../helpers/http.js';
 import { openSocket } from '../helpers/raw-http.js';
-import { metric, until } from '../helpers/service.js';
+import { BOB_STATE as STATE, memoryLogger, metric, until } from '../helpers/service.js';
 import { writeWatFixture } from '../helpers/wat.js';
 
-const STATE = {
-  user_id: '@bob:example.com',
-  state: 'online',
-  last_active_ts: 1,
-  last_federation_update_ts: 0,
-  last_user_sync_ts: 0,
-  status_msg: null,
-  currently_active: true,
-};
 
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'events-'));
   for (const f of ['announce', 'chatty_sender']) await writeWatFixture(f, dir);
 });
-
-function memoryLogger() {
-  const lines: any[] = [];
-  return { logger: pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) }), lines };
-}
 
 async function start(module: string, settings: ServiceSection = {}, logger = pino({ level: 'silent' })): Promise<PresenceService> {
   const file = join(dir, `${module}-${Math.random().toString(36).slice(2)}.yaml`);

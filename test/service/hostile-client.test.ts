@@ -11,26 +11,10 @@ import pino from 'pino';
 import { PresenceService } from '../helpers/host.js';
 import { get, post } from '../helpers/http.js';
 import { closedByServer, openSocket, raw, readAnswer } from '../helpers/raw-http.js';
-import { metric, until } from '../helpers/service.js';
+import { BOB_STATE as STATE, memoryLogger, metric, until } from '../helpers/service.js';
 
 const bundled = fileURLToPath(new URL('../../modules/presence-sandbox.yaml', import.meta.url));
 const quiet = pino({ level: 'silent' });
-const STATE = {
-  user_id: '@bob:example.com',
-  state: 'online',
-  last_active_ts: 1,
-  last_federation_update_ts: 0,
-  last_user_sync_ts: 0,
-  status_msg: null,
-  currently_active: true,
-};
-
-/** A log that tests can read: pino's JSON lines, parsed. */
-function memoryLogger() {
-  const lines: any[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  return { logger, lines };
-}
 
 let service: PresenceService;
 let url: string;

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { PresenceService } from '../helpers/host.js';
 import { get, post } from '../helpers/http.js';
-import { startCli, until, metric } from '../helpers/service.js';
+import { BOB_STATE, startCli, until, metric } from '../helpers/service.js';
 import { writeWatFixture } from '../helpers/wat.js';
 
 // Generous deadlines: a reload that admits a module, or a call to one, must never fail because the machine is busy.
@@ -20,15 +20,6 @@ const CUSTOM = `modules:\n  - module: custom_presence_router\n${GENEROUS}`;
 const EXAMPLE = `modules:\n  - module: example_presence_router\n    config:\n      always_send_to_users: ["@alice:example.com"]\n${GENEROUS}`;
 const ALICE = '/v1/interested_users?user_id=@alice:example.com';
 const TOKEN = 'test-token-0123456789abcdef';
-const BOB_STATE = {
-  user_id: '@bob:example.com',
-  state: 'online',
-  last_active_ts: 1,
-  last_federation_update_ts: 0,
-  last_user_sync_ts: 0,
-  status_msg: null,
-  currently_active: true,
-};
 
 let dir: string;
 beforeAll(async () => {

@@ -1,18 +1,7 @@
 /** host/worker/guest-text.ts: the one rule for text read out of a guest. */
 import { describe, expect, it } from 'vitest';
-import { GuestFailure } from '../../../dist/host/worker/guest-failure.js';
+import { failure } from '../../helpers/guest.js';
 import { readUtf16leCut, readUtf8, readUtf8Cut } from '../../../dist/host/worker/guest-text.js';
-
-/** What `run` throws, which must be a GuestFailure. */
-function failure(run: () => unknown): GuestFailure {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GuestFailure);
-    return err as GuestFailure;
-  }
-  return expect.fail('expected a failure');
-}
 
 describe('the one decoding rule', () => {
   const utf8 = (s: string) => new TextEncoder().encode(s);

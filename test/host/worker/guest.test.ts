@@ -3,31 +3,9 @@
  * whose host import failed stays failed, whatever the module does next. Run directly so that the proof
  * does not depend on admission, which may refuse modules that use exception handling at load.
  */
-import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { Guest } from '../../../dist/host/worker/guest.js';
 import { GuestFailure } from '../../../dist/host/worker/guest-failure.js';
-import { compileWat } from '../../helpers/wat.js';
-
-const packr = new Packr({ useRecords: false });
-const OUTPUT_CAP = 16 * 1024 * 1024;
-const BATCH = packr.pack([['@a:example.com', 'online', 1, 2, 3, null, true]]);
-const USER = new TextEncoder().encode('@alice:example.com');
-
-async function guestOf(name: string): Promise<Guest> {
-  return new Guest(new WebAssembly.Module(await compileWat(name)), OUTPUT_CAP);
-}
-
-/** What `run` throws, which must be a GuestFailure. */
-function failure(run: () => unknown): GuestFailure {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GuestFailure);
-    return err as GuestFailure;
-  }
-  return expect.fail('expected a failure');
-}
+import { BATCH, failure, guestOf, packr, USER } from '../../helpers/guest.js';
 
 describe('a call whose import failed stays failed, whatever the module does next', () => {
   it('caught_host_trap: a caught abort fails users_for_states (trap), nothing of its answer is read', async () => {

@@ -2,34 +2,12 @@
  * host/worker/output-reader.ts on this thread: what a result hands to the main thread is exactly its
  * distinct entries, entries are counted as written before they are read, and a BOM is a character.
  */
-import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { Guest } from '../../../dist/host/worker/guest.js';
-import { GuestFailure } from '../../../dist/host/worker/guest-failure.js';
 import { readInterest, readRouting, readUserIdList } from '../../../dist/host/worker/output-reader.js';
-import { compileWat } from '../../helpers/wat.js';
+import { BATCH, failure, guestOf, packr, USER } from '../../helpers/guest.js';
 
-const packr = new Packr({ useRecords: false });
 const packMap = (entries: [string, unknown][]) => packr.pack(new Map(entries));
 const CAPS = { maxDestinations: 100_000, maxInterestedUsers: 100_000, maxResultEntries: 1_000_000 };
-const OUTPUT_CAP = 16 * 1024 * 1024;
-const BATCH = packr.pack([['@a:example.com', 'online', 1, 2, 3, null, true]]);
-const USER = new TextEncoder().encode('@alice:example.com');
-
-async function guestOf(name: string): Promise<Guest> {
-  return new Guest(new WebAssembly.Module(await compileWat(name)), OUTPUT_CAP);
-}
-
-/** What `run` throws, which must be a GuestFailure. */
-function failure(run: () => unknown): GuestFailure {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GuestFailure);
-    return err as GuestFailure;
-  }
-  return expect.fail('expected a failure');
-}
 
 describe('a result reaches the main thread as its distinct entries', () => {
   it('repeated_entries: 16 000 000 repeats of index 0 are one index; at the default cap, refused at the header', async () => {
