@@ -12,7 +12,7 @@ answer are decoded with one regex match and one struct call per run, not one Pyt
 import re
 import struct
 from operator import lt
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from .errors import InvalidBatch, MalformedAnswer
 
@@ -149,8 +149,13 @@ _FIXED = {
 def decode(data: bytes) -> Any:
     """Plain msgpack (nil, bool, int, float, str, array, map) to Python. Truncated input, trailing
     bytes, bin, ext, invalid UTF-8 and nesting deeper than 8 are MalformedAnswer."""
+    return _whole(lambda: _value(data, 0, 0), data)
+
+
+def _whole(parse: Callable[[], Tuple[Any, int]], data: bytes) -> Any:
+    """Runs a parser over all of `data`: its low-level failures, and bytes left over, are MalformedAnswer."""
     try:
-        value, pos = _value(data, 0, 0)
+        value, pos = parse()
     except IndexError:
         raise MalformedAnswer("truncated msgpack") from None
     except (UnicodeDecodeError, struct.error) as e:
@@ -255,14 +260,7 @@ def decode_routing(data: bytes, batch_size: int) -> Dict[str, List[int]]:
     """The users_for_states answer: {destination user ID: [ascending, distinct indices into the batch]}.
     Destinations whose index arrays are the same bytes get the same list object (a router that sends
     the same states to several users is common), decoded and checked once."""
-    try:
-        routing, pos = _routing_map(data)
-    except IndexError:
-        raise MalformedAnswer("truncated msgpack") from None
-    except (UnicodeDecodeError, struct.error) as e:
-        raise MalformedAnswer(f"malformed msgpack: {e}") from None
-    if pos != len(data):
-        raise MalformedAnswer(f"{len(data) - pos} trailing bytes after the msgpack value")
+    routing = _whole(lambda: _routing_map(data), data)
     checked = set()
     for destination, indices in routing.items():
         if id(indices) in checked:
