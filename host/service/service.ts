@@ -168,6 +168,7 @@ export class PresenceService implements ServiceContext {
       return { reloaded: false, error: new SandboxError(ErrorCode.HOST_CLOSED, 'the service is stopping') };
     }
     const previous = this.current;
+    this.metrics.hostReplaced(previous.stats());
     this.current = next;
     this.lastFaults.clear();
     this.logger.info({ config: this.options.config }, 'reloaded');
