@@ -56,12 +56,10 @@ export class ServiceMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    const perModule = (name: string, help: string) => ({ name, help, labelNames: ['module'] as const, registers });
     const gaugePerModule = (name: string, help: string, read: (m: ModuleStats) => number) =>
       new Gauge({
-        name,
-        help,
-        labelNames: ['module'],
-        registers,
+        ...perModule(name, help),
         collect() {
           this.reset();
           for (const m of stats().modules) this.set({ module: m.module }, read(m));
@@ -73,10 +71,7 @@ export class ServiceMetrics {
         for (const m of previous.modules) carried.set(m.module, (carried.get(m.module) ?? 0) + read(m));
       });
       new Counter({
-        name,
-        help,
-        labelNames: ['module'],
-        registers,
+        ...perModule(name, help),
         collect() {
           this.reset();
           for (const m of stats().modules) this.inc({ module: m.module }, (carried.get(m.module) ?? 0) + read(m));
