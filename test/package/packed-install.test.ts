@@ -4,9 +4,9 @@
  * there), runs route, check and serve on the bundled modules by name.
  */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTALL_TIMEOUT_MS, bundledModules, installPacked, installedManifest, packTree, runInstalled, type Installed, type Packed } from '../helpers/packed-install.js';
 import { post } from '../helpers/http.js';
 import { BOB_STATE, startCli } from '../helpers/service.js';
@@ -55,6 +55,12 @@ beforeAll(async () => {
   await writeFile(seedsConfig, SEEDS_CONFIG);
   await writeFile(allConfig, ALL_CONFIG);
 }, INSTALL_TIMEOUT_MS);
+
+afterAll(async () => {
+  // Each run installs a fresh copy of the runtime dependencies: do not leave them piling up in /tmp.
+  if (installed) await rm(installed.dir, { recursive: true, force: true });
+  if (packed) await rm(dirname(packed.tarball), { recursive: true, force: true });
+});
 
 describe('the tarball', () => {
   it('has the release .wasm of every bundled module, the runtime, the guest SDK, docs, README and LICENSE', () => {
