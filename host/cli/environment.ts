@@ -18,14 +18,19 @@ export const FLAG_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze(
 });
 const LEGACY_LOG_LEVEL = 'LOG_LEVEL';
 
-/** pino's levels, quietest last; `silent` turns logging off. */
+/** pino's levels, from the fewest lines to the most, then `silent` (no logs at all). */
 export const LOG_LEVEL_NAMES: readonly string[] = [...Object.keys(pino.levels.values).sort((a, b) => pino.levels.values[b]! - pino.levels.values[a]!), 'silent'];
+
+/** The variable that stands in for a flag, if any. */
+export function variableFor(flag: string): string | undefined {
+  return Object.hasOwn(FLAG_ENVIRONMENT, flag) ? FLAG_ENVIRONMENT[flag] : undefined;
+}
 
 /** The flag's value, else its variable's (undefined when neither is set). */
 export function flagOrEnvironment(values: Record<string, unknown>, flag: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = values[flag];
   if (typeof value === 'string') return value;
-  const variable = FLAG_ENVIRONMENT[flag];
+  const variable = variableFor(flag);
   return variable === undefined ? undefined : nonEmpty(env[variable]);
 }
 

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ErrorCode, SandboxError } from '../errors.js';
-import { FLAG_ENVIRONMENT, flagOrEnvironment } from './environment.js';
+import { flagOrEnvironment, variableFor } from './environment.js';
 import { UsageError } from './usage-error.js';
 
 export { UsageError };
@@ -33,11 +33,11 @@ export function parseCommandArgs(command: Command, argv: string[]): Record<strin
   }
 }
 
-/** A required flag's value, or its environment variable's (FLAG_ENVIRONMENT) when the flag is not given. */
+/** A required flag's value, or its environment variable's (environment.ts) when the flag is not given. */
 export function requireOption(values: Record<string, unknown>, name: string, command: string): string {
   const value = flagOrEnvironment(values, name);
   if (value === undefined || value === '') {
-    const variable = FLAG_ENVIRONMENT[name];
+    const variable = variableFor(name);
     throw new UsageError(`${command}: --${name} is required${variable ? ` (or ${variable})` : ''} (see presence-sandbox ${command} --help)`);
   }
   return value;
