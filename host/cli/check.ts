@@ -29,7 +29,7 @@ Exit 0 when everything is sound and batch-independent (precision warnings are pr
 minimal counterexample when not, 2 for usage, config and module-load errors.
 
 Options:
-  --config FILE   the YAML config
+  --config FILE   the YAML config (env PRESENCE_SANDBOX_CONFIG)
   --runs N        generated batches per property and module (default ${DEFAULT_RUNS})
   --seed S        fast-check seed, to replay a run (default: a fresh one, printed)
   -h, --help      show this help`,

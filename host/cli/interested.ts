@@ -11,7 +11,7 @@ export const interestedCommand: Command = {
 Prints "ALL" when the user receives everyone's presence, otherwise a sorted JSON array of user IDs.
 
 Options:
-  --config FILE     the YAML config
+  --config FILE     the YAML config (env PRESENCE_SANDBOX_CONFIG)
   --user USER_ID    a local user, e.g. @alice:example.com
   -h, --help        show this help`,
   options: { config: { type: 'string' }, user: { type: 'string' } },

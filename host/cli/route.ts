@@ -14,7 +14,7 @@ or stdin, and prints a JSON object mapping each destination user ID (sorted) to 
 it, in input order. Equal states count once, as in Synapse.
 
 Options:
-  --config FILE   the YAML config (modules:, presence.presence_router, sandbox:)
+  --config FILE   the YAML config (modules:, presence.presence_router, sandbox:); env PRESENCE_SANDBOX_CONFIG
   --states FILE   the states as JSON; - reads stdin
   -h, --help      show this help`,
   options: { config: { type: 'string' }, states: { type: 'string' } },

@@ -2,8 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ErrorCode, SandboxError } from '../errors.js';
+import { flagOrEnvironment, variableFor } from './environment.js';
+import { UsageError } from './usage-error.js';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 /** Exit 2 for usage, config and module-load errors (the operator must fix something); 1 for anything else. */
 export function exitCodeFor(err: unknown): number {
@@ -31,10 +33,12 @@ export function parseCommandArgs(command: Command, argv: string[]): Record<strin
   }
 }
 
+/** A required flag's value, or its environment variable's (environment.ts) when the flag is not given. */
 export function requireOption(values: Record<string, unknown>, name: string, command: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') {
-    throw new UsageError(`${command}: --${name} is required (see presence-sandbox ${command} --help)`);
+  const value = flagOrEnvironment(values, name);
+  if (value === undefined || value === '') {
+    const variable = variableFor(name);
+    throw new UsageError(`${command}: --${name} is required${variable ? ` (or ${variable})` : ''} (see presence-sandbox ${command} --help)`);
   }
   return value;
 }

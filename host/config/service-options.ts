@@ -176,8 +176,11 @@ export function serviceFlag(key: string): string {
   return `--${key.replace(/_/g, '-')}`;
 }
 
-/** Turn CLI flag strings into a section of typed values, validated with the flag's name in messages. */
-export function serviceFlags(values: Record<string, unknown>): ServiceSection {
+/**
+ * Turn CLI flag strings into a section of typed values, validated with the flag's name in messages (or
+ * `name`'s: the CLI's environment variables go through here too).
+ */
+export function serviceFlags(values: Record<string, unknown>, name: (key: string) => string = serviceFlag): ServiceSection {
   const raw: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(SERVICE_KEYS)) {
     // A secret on the command line is visible to every local user (ps): the token comes from the file or env.
@@ -186,5 +189,5 @@ export function serviceFlags(values: Record<string, unknown>): ServiceSection {
     if (typeof v !== 'string') continue;
     raw[key] = spec.kind === 'int' || spec.kind === 'port' ? (/^\d+$/.test(v) ? Number(v) : v) : spec.kind === 'hosts' ? v.split(',') : v;
   }
-  return parseServiceSection(raw, '(flags)', (k) => serviceFlag(k));
+  return parseServiceSection(raw, '(flags)', name);
 }
