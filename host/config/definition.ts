@@ -5,7 +5,8 @@
  * makes a true/false key, a number one a positive integer up to its LIMIT_MAX).
  * Rules across keys (a module's limits merged with `sandbox:`, unique names) are in check.ts: JSON Schema
  * cannot say them, and they are checked on values this definition has already accepted.
- * Built on call rather than at import: parse.ts holds LIMIT_MAX and imports this file's users.
+ * Each schema is built on first use, not at import (parse.ts holds LIMIT_MAX and imports this file's
+ * users, a cycle), then kept: building one is far costlier than checking a document with it.
  */
 import { z } from 'zod';
 import { describe } from '../errors.js';
@@ -20,6 +21,11 @@ const said = (message: Message) => ({ error: (issue: { input?: unknown }) => mes
 export const HOST_ONLY_LIMITS = { max_pending_calls: 1_000_000 };
 export const MODULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 export const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+function once<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => (built ??= build());
+}
 
 export function positiveInt(max = Number.MAX_SAFE_INTEGER) {
   const m = said((v) => `must be a positive integer up to ${max} (got ${describe(v)})`);
@@ -46,28 +52,29 @@ function limitShape(): Record<string, z.ZodType> {
       typeof fallback === 'boolean'
         ? z.boolean(said((v) => `must be true or false (got ${describe(v)})`))
         : positiveInt((LIMIT_MAX as Record<string, number | undefined>)[key]);
-    shape[key] = schema.optional().meta({ description: `default ${String(fallback)}; docs/security.md says what it bounds` });
+    // No default in the text: `threads`' depends on the machine, and the committed schema must not.
+    shape[key] = schema.optional().meta({ description: 'a sandbox limit: docs/security.md, "Limits", has its default and what it bounds' });
   }
   return shape;
 }
 
-export function moduleLimitsSchema() {
+export const moduleLimitsSchema = once(() => {
   return strictMap(limitShape());
-}
+});
 
-export function hostLimitsSchema() {
+export const hostLimitsSchema = once(() => {
   return strictMap({
     ...limitShape(),
     max_pending_calls: positiveInt(HOST_ONLY_LIMITS.max_pending_calls)
       .optional()
       .meta({ description: 'calls accepted at once; past it a call is refused with overloaded' }),
   });
-}
+});
 
 const nameMessage = said((v) => `must be 1 to 64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit (got ${describe(v)})`);
 const sha256Message = said((v) => `must be the .wasm file's SHA-256 as 64 hex digits, as sha256sum prints it (got ${describe(v)})`);
 
-export function moduleEntrySchema() {
+export const moduleEntrySchema = once(() => {
   return strictMap({
     module: nonEmptyString().meta({ description: 'a bundled module\'s name (example_presence_router) or a path to a .wasm file, relative to the config file' }),
     name: z
@@ -85,8 +92,8 @@ export function moduleEntrySchema() {
       .nullish()
       .meta({ description: 'the module\'s own config, handed to its init as a map' }),
     sandbox: moduleLimitsSchema().nullish(),
-  });
-}
+  }).meta({ id: 'module_entry', description: 'a module to serve (Synapse\'s modules: entry shape)' });
+});
 
 function serviceKeySchema(spec: ServiceKeySpec): z.ZodType {
   switch (spec.kind) {
@@ -114,14 +121,14 @@ function serviceKeySchema(spec: ServiceKeySpec): z.ZodType {
   }
 }
 
-export function serviceSchema() {
+export const serviceSchema = once(() => {
   const shape: Record<string, z.ZodType> = {};
   for (const [key, spec] of Object.entries(SERVICE_KEYS)) shape[key] = serviceKeySchema(spec).optional();
   return strictMap(shape);
-}
+});
 
 /** The whole document. Absent and null mean the same everywhere (an empty YAML key reads as null). */
-export function configSchema() {
+export const configSchema = once(() => {
   const entry = moduleEntrySchema();
   return strictMap({
     modules: z
@@ -135,4 +142,4 @@ export function configSchema() {
     sandbox: hostLimitsSchema().nullish().meta({ description: 'limits for every module (each entry\'s sandbox: overrides them) and host-wide settings' }),
     service: serviceSchema().nullish().meta({ description: 'the HTTP service\'s listeners, timeouts and limits' }),
   }).meta({ title: 'presence-sandbox config' });
-}
+});
