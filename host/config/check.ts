@@ -43,7 +43,7 @@ export function checkConfig(document: unknown, baseDir: string, modulePaths?: Mo
   if (presence.presence_router != null) entries.push(['presence.presence_router', presence.presence_router]);
   if (presence.routing_module != null) {
     if (presence.presence_router != null) {
-      issues.push({ path: 'presence.routing_module', message: 'is the deprecated name of presence.presence_router; set only presence.presence_router' });
+      issues.push({ path: 'presence.routing_module', message: 'is the deprecated name of presence.presence_router: set only presence.presence_router' });
     }
     warnings.push('presence.routing_module is deprecated (Synapse reads presence.presence_router): rename the key');
     entries.push(['presence.routing_module', presence.routing_module]);
