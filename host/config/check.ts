@@ -34,8 +34,8 @@ export function checkConfig(document: unknown, baseDir: string, modulePaths?: Mo
   if (!isMap(root)) return { issues, warnings };
 
   const sandbox = isMap(root.sandbox) ? root.sandbox : {};
-  const { max_pending_calls: maxPending, ...hostLimits } = sandbox;
-  const base = hostLimitsSchema().safeParse(sandbox).success ? limitIssues({ ...DEFAULT_LIMITS, ...hostLimits }, 'sandbox', issues) : DEFAULT_LIMITS;
+  const { max_pending_calls: maxPending, ...hostLimits } = validKeys(sandbox, hostLimitsSchema().shape);
+  const base = limitIssues({ ...DEFAULT_LIMITS, ...hostLimits }, 'sandbox', issues);
 
   const entries: [string, unknown][] = [];
   if (Array.isArray(root.modules)) root.modules.forEach((entry, i) => entries.push([modulePaths?.[i] ?? `modules[${i}]`, entry]));
@@ -66,10 +66,9 @@ function entrySpec(entry: Record<string, unknown>, path: string, base: SandboxLi
   const module = typeof entry.module === 'string' ? entry.module : '';
   const config = isMap(entry.config) ? entry.config : {};
   unicodeIssues(config, `${path}.config`, issues);
-  let limits = base;
-  if (isMap(entry.sandbox) && moduleLimitsSchema().safeParse(entry.sandbox).success) {
-    limits = limitIssues({ ...base, ...entry.sandbox }, `${path}.sandbox`, issues);
-  }
+  // An entry without limits of its own was checked with `sandbox:`'s; one with, is checked merged.
+  const own = isMap(entry.sandbox) ? validKeys(entry.sandbox, moduleLimitsSchema().shape) : {};
+  const limits = Object.keys(own).length === 0 ? base : limitIssues({ ...base, ...own }, `${path}.sandbox`, issues);
   const spec: ModuleSpec = {
     label: typeof entry.name === 'string' ? entry.name : `${path} (${module})`,
     path,
@@ -79,6 +78,12 @@ function entrySpec(entry: Record<string, unknown>, path: string, base: SandboxLi
   };
   if (typeof entry.sha256 === 'string') spec.sha256 = entry.sha256.toLowerCase();
   return spec;
+}
+
+/** The keys whose values the definition accepts: the rules across keys are checked on those, so a typo
+ *  in one key does not hide a conflict between two others. */
+function validKeys(map: Record<string, unknown>, shape: Record<string, { safeParse(v: unknown): { success: boolean } }>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(map).filter(([key, value]) => value !== undefined && shape[key]?.safeParse(value).success));
 }
 
 /** The rules across limits, on a module's limits merged with `sandbox:`'s; returns them as given. */

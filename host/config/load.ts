@@ -1,7 +1,7 @@
 /** Read a YAML config file into a `HostConfig`; relative module paths resolve against the file's folder. */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { ErrorCode, SandboxError } from '../errors.js';
 import { issuesError, type ConfigIssue } from './issues.js';
 import { parseConfig } from './parse.js';
@@ -29,9 +29,10 @@ export async function readConfigYaml(file: string): Promise<{ text: string; docu
     throw new SandboxError(ErrorCode.CONFIG_UNREADABLE, `cannot read config ${file}: ${(err as Error).message}`);
   }
   // Duplicate keys are errors: YAML would keep one silently and the operator would not know which.
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   const issues = doc.errors.map((problem) => {
-    const line = problem.linePos?.[0];
+    const line = problem.pos === undefined ? undefined : lines.linePos(problem.pos[0]);
     return { path: line ? `${file}:${line.line}:${line.col}` : file, message: `invalid YAML: ${problem.message.split('\n')[0]}` };
   });
   const document = issues.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });

@@ -45,6 +45,7 @@ export async function validateSidecarConfig(file: string): Promise<SidecarReport
   report.issues.push(...checked.issues);
   report.warnings.push(...checked.warnings);
   if (!checked.config) return report;
+  // Past this point the definition accepted the file: what is left is the service's own rules.
   const none = unservedIssue(file, read.text, read.document, checked.config.modules.length);
   if (none) report.issues.push(none);
   const section = isMap(read.document) && isMap(read.document.service) ? read.document.service : {};
@@ -99,7 +100,7 @@ async function checkModules(document: unknown, baseDir: string, modulePaths?: Mo
       issues.push({ path: `${spec.path}.${pin ? 'sha256' : 'module'}`, message: (err as Error).message });
     }
   }
-  return issues.length > 0 ? { issues, warnings: checked.warnings } : checked;
+  return { ...checked, issues };
 }
 
 function modulesSummary(config: HostConfig): string {
