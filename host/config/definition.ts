@@ -51,7 +51,7 @@ function limitShape(): Record<string, z.ZodType> {
     const schema =
       typeof fallback === 'boolean'
         ? z.boolean(said((v) => `must be true or false (got ${describe(v)})`))
-        : positiveInt((LIMIT_MAX as Record<string, number | undefined>)[key]);
+        : positiveInt((LIMIT_MAX as Record<string, unknown>)[key] as number | undefined);
     // No default in the text: `threads`' depends on the machine, and the committed schema must not.
     shape[key] = schema.optional().meta({ description: 'a sandbox limit: docs/security.md, "Limits", has its default and what it bounds' });
   }
