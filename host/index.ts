@@ -4,6 +4,7 @@ export type { ModuleStats } from './faults/module-health.js';
 export type { HostOptions, HostLogEntry, FaultReport, ModuleCallReport } from './host-options.js';
 export type { PresenceSandboxConfig, ModuleEntry, SandboxOptions, HostSandboxOptions } from './config/schema.js';
 export { DEFAULT_LIMITS, DEFAULT_MAX_PENDING_CALLS } from './config/schema.js';
+export { configJsonSchema } from './config/json-schema.js';
 export {
   PRESENCE_ALL_USERS,
   PRESENCE_STATES,

@@ -10,6 +10,7 @@ import type { ModuleSpec } from '../config/schema.js';
 import type { GuestLog, LoadResult } from '../protocol/envelopes.js';
 import { ModulePool } from '../pool/module-pool.js';
 import { compileAndInspect } from './inspect.js';
+import { checkPin } from './pin.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { readModuleFile } from './read.js';
 import { resolveModuleFile } from './resolve.js';
@@ -30,6 +31,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
   const file = resolveModuleFile(spec, baseDir);
   const limits = spec.limits;
   const bytes = await readModuleFile(file, spec.label, limits.max_module_bytes);
+  checkPin(spec, file, bytes);
   const maxPages = Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES);
   const module = await compileAndInspect(bytes, spec.label, limits);
   let config: Uint8Array;

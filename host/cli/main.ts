@@ -3,12 +3,14 @@
 import { checkCommand } from './check.js';
 import { interestedCommand } from './interested.js';
 import { routeCommand } from './route.js';
+import { schemaCommand } from './schema.js';
 import { serveCommand } from './serve.js';
 import { FLAG_ENVIRONMENT } from './environment.js';
 import { UsageError, exitCodeFor, parseCommandArgs, type Command } from './usage.js';
+import { validateCommand } from './validate.js';
 import { packageVersion } from './version.js';
 
-const commands: Command[] = [serveCommand, routeCommand, interestedCommand, checkCommand];
+const commands: Command[] = [serveCommand, routeCommand, interestedCommand, checkCommand, validateCommand, schemaCommand];
 
 const HELP = `Usage: presence-sandbox <command> [options]
 
