@@ -19,7 +19,7 @@ const INITIAL_BYTES = 64 * 1024;
 const nativeUtf8Write = (Buffer.prototype as { utf8Write?: (s: string, at: number, max: number) => number }).utf8Write;
 
 export class MsgpackWriter {
-  bytes: Uint8Array;
+  bytes: Buffer;
   at = 0;
   private view: DataView;
   private buffer: Buffer;
@@ -143,11 +143,20 @@ export class MsgpackWriter {
     this.strHeader(start, reserved, length);
   }
 
+  /** Bytes already in msgpack form (a key written once at start-up), appended. */
+  raw(bytes: Buffer): void {
+    this.ensure(bytes.length);
+    this.at += bytes.copy(this.bytes, this.at);
+  }
+
   /** The bytes [start, end) of this buffer, appended (earlier output written again). */
   copy(start: number, end: number): void {
     this.ensure(end - start);
-    this.bytes.copyWithin(this.at, start, end);
-    this.at += end - start;
+    const b = this.bytes;
+    // A state is some tens of bytes: a loop costs less than copyWithin's call.
+    let k = this.at;
+    for (let i = start; i < end; i++) b[k++] = b[i]!;
+    this.at = k;
   }
 
   /**
