@@ -25,6 +25,8 @@ export interface AdmittedModule {
   /** What init logged and announced during admission. */
   logs: GuestLog[];
   sends: string[][];
+  /** Fuel the start function and init used (null: metering off). */
+  initFuelUsed: number | null;
 }
 
 const configPackr = new Packr({ useRecords: false });
@@ -50,6 +52,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxDestinations: limits.max_destinations,
     maxInterestedUsers: limits.max_interested_users,
     maxResultEntries: limits.max_result_entries,
+    ...(limits.fuel_metering ? { fuel: { perCall: limits.max_fuel_per_call, init: limits.max_fuel_init } } : {}),
   };
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them
@@ -60,7 +63,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     throw refusal(spec.label, outcome.failure.code, outcome.failure.message);
   }
   const { hasCallbacks } = outcome.value as LoadResult;
-  return { spec, pool, fields, hasCallbacks, logs: outcome.logs, sends: outcome.sends };
+  return { spec, pool, fields, hasCallbacks, logs: outcome.logs, sends: outcome.sends, initFuelUsed: outcome.fuelUsed };
 }
 
 function refusal(label: string, code: string, message: string): SandboxError {
