@@ -51,16 +51,29 @@ export class Writer {
   /** Writes `s` as str with UTF-8 bytes; a lone surrogate becomes U+FFFD so the output is always valid. */
   writeString(s: string): void {
     const n = String.UTF8.byteLength(s);
-    if (n < 32) this.byte(F.FIXSTR | <u8>n);
-    else if (n <= 0xff) { this.byte(F.STR8); this.byte(<u8>n); }
-    else if (n <= 0xffff) { this.byte(F.STR16); this.be16(<u16>n); }
-    else { this.byte(F.STR32); this.be32(<u32>n); }
+    this.strHeader(<u32>n);
     this.reserve(n);
     const written = String.UTF8.encodeUnsafe(
       changetype<usize>(s), s.length, changetype<usize>(this.buf) + <usize>this.len, false,
       String.UTF8.ErrorMode.REPLACE,
     );
     this.len += <i32>written;
+  }
+
+  /** Writes the `len` bytes at `ptr`, which must be well-formed UTF-8, as a str. */
+  writeUtf8(ptr: usize, len: usize): void {
+    const n = <u32>len;
+    this.strHeader(n);
+    this.reserve(<i32>n);
+    memory.copy(changetype<usize>(this.buf) + <usize>this.len, ptr, len);
+    this.len += <i32>n;
+  }
+
+  private strHeader(n: u32): void {
+    if (n < 32) this.byte(F.FIXSTR | <u8>n);
+    else if (n <= 0xff) { this.byte(F.STR8); this.byte(<u8>n); }
+    else if (n <= 0xffff) { this.byte(F.STR16); this.be16(<u16>n); }
+    else { this.byte(F.STR32); this.be32(n); }
   }
 
   writeArrayHeader(n: u32): void {
