@@ -22,7 +22,7 @@ const LAST_USER_SYNC: usize = 32;
 const MSG_AT: usize = 40;
 const MSG_LEN: usize = 44;
 const ACTIVE: usize = 48;
-const TAIL_FIELDS: i32 = Field.LAST_ACTIVE_TS | Field.LAST_FEDERATION_UPDATE_TS | Field.LAST_USER_SYNC_TS
+export const TAIL_FIELDS: i32 = Field.LAST_ACTIVE_TS | Field.LAST_FEDERATION_UPDATE_TS | Field.LAST_USER_SYNC_TS
   | Field.STATUS_MSG | Field.CURRENTLY_ACTIVE;
 export const NIL_MSG: u32 = 0xffffffff;
 

@@ -6,7 +6,7 @@ import { Writer } from "./msgpack/writer";
 import { Kind } from "./msgpack/format";
 import { PRESENCE_ALL_USERS, PresenceState } from "./presence";
 import { InterestedUsers, Routing } from "./router";
-import { Batch, NIL_MSG, RecordWriter, recordSize } from "./batch";
+import { Batch, NIL_MSG, RecordWriter, TAIL_FIELDS, recordSize } from "./batch";
 import { Field, declaredFields, declares } from "./fields";
 import { hashBytes } from "./bytes";
 import { asciiEquals } from "./utf8";
@@ -15,11 +15,15 @@ import {
 } from "./errors";
 
 const MAX_TS: i64 = 9007199254740992; // 2^53
+/** Fields in a full state. */
+const ALL_FIELDS: u32 = 7;
 
 /**
- * Decodes a batch (an array of state arrays, each holding the fields the module declares, in index
- * order: all seven by default) from the first `len` bytes of `input`; traps with the byte offset if it is
- * malformed. The batch reads its user IDs and status messages from `input`, and keeps it alive.
+ * Decodes a batch (an array of state arrays) from the first `len` bytes of `input`; traps with the byte
+ * offset if it is malformed. Each state holds the fields the module declares in `presence_fields`, in
+ * index order (all seven by default), or all seven fields (the host may send full states to any
+ * module): every field sent is checked, only the declared ones are kept. The batch reads its user IDs
+ * and status messages from `input`, and keeps it alive.
  */
 export function decodeBatch(input: ArrayBuffer, len: usize): Batch {
   const base = changetype<usize>(input);
@@ -31,7 +35,9 @@ export function decodeBatch(input: ArrayBuffer, len: usize): Batch {
   const arity = <u32>popcnt<i32>(declaredFields());
   for (let i: u32 = 0; i < n && r.ok; i++) {
     let at = r.offset;
-    if (r.readArrayHeader() != arity && r.ok) r.fail(arityError(arity), at);
+    const count = r.readArrayHeader();
+    const full = count == ALL_FIELDS;
+    if (!full && count != arity && r.ok) r.fail(arityError(arity), at);
     at = r.offset;
     const uidLen = r.readStrBytes();
     const uid = r.strStart;
@@ -39,30 +45,37 @@ export function decodeBatch(input: ArrayBuffer, len: usize): Batch {
     // still traps on a misread batch without paying for the grammar twice.
     if (r.ok && (uidLen < 4 || load<u8>(uid) != 0x40)) r.fail(E_STATE_USER, at);
     w.userId(uid, uidLen, hashBytes(uid, uidLen));
-    if (declares(Field.STATE)) w.stateCode(readState(r));
-    if (declares(Field.LAST_ACTIVE_TS | Field.LAST_FEDERATION_UPDATE_TS | Field.LAST_USER_SYNC_TS)) {
-      const lastActive = declares(Field.LAST_ACTIVE_TS) ? readTs(r) : 0;
-      const lastFederationUpdate = declares(Field.LAST_FEDERATION_UPDATE_TS) ? readTs(r) : 0;
-      const lastUserSync = declares(Field.LAST_USER_SYNC_TS) ? readTs(r) : 0;
-      w.timestamps(lastActive, lastFederationUpdate, lastUserSync);
+    if (full || declares(Field.STATE)) {
+      const code = readState(r);
+      if (declares(Field.STATE)) w.stateCode(code);
     }
-    if (declares(Field.STATUS_MSG)) {
-      const msgKind = r.peekKind();
-      if (msgKind == Kind.Str) {
-        const msgLength = <u32>r.readStrBytes(); // validated now, decoded on first read
-        w.statusMsg(r.strStart, msgLength);
-      } else {
-        if (msgKind == Kind.Nil || r.peekByte() < 0) r.readNil(); // at the end, fails as truncated
-        else r.fail(E_STATE_MSG, r.offset);
-        w.statusMsg(0, NIL_MSG);
-      }
+    const lastActive = full || declares(Field.LAST_ACTIVE_TS) ? readTs(r) : 0;
+    const lastFederationUpdate = full || declares(Field.LAST_FEDERATION_UPDATE_TS) ? readTs(r) : 0;
+    const lastUserSync = full || declares(Field.LAST_USER_SYNC_TS) ? readTs(r) : 0;
+    if (declares(TAIL_FIELDS)) w.timestamps(lastActive, lastFederationUpdate, lastUserSync);
+    if (full || declares(Field.STATUS_MSG)) readStatusMsg(r, w);
+    if (full || declares(Field.CURRENTLY_ACTIVE)) {
+      const active = r.readBool();
+      if (declares(Field.CURRENTLY_ACTIVE)) w.currentlyActive(active);
     }
-    if (declares(Field.CURRENTLY_ACTIVE)) w.currentlyActive(r.readBool());
     w.next();
   }
   r.finish();
   if (!r.ok) throw new Error(E_BAD_BATCH + r.error!);
   return new Batch(input, records, <i32>n);
+}
+
+// A str (validated now, decoded when a router reads it) or nil; recorded if the module declares it.
+function readStatusMsg(r: Reader, w: RecordWriter): void {
+  const kind = r.peekKind();
+  let at: usize = 0;
+  let length = NIL_MSG;
+  if (kind == Kind.Str) {
+    length = <u32>r.readStrBytes();
+    at = r.strStart;
+  } else if (kind == Kind.Nil || r.peekByte() < 0) r.readNil(); // at the end, fails as truncated
+  else r.fail(E_STATE_MSG, r.offset);
+  if (declares(Field.STATUS_MSG)) w.statusMsg(at, length);
 }
 
 // The state's str as the code of the PresenceState constant it spells (batch.ts stateOfCode), compared in
@@ -82,10 +95,10 @@ function readState(r: Reader): u32 {
 }
 
 // Built only on failure: "expected a state array of 7 elements", and for a module that declares fewer,
-// which declaration the count comes from.
+// where that count comes from and that a full state is also accepted.
 function arityError(arity: u32): string {
-  const expected = E_STATE_ARITY + arity.toString() + (arity == 1 ? " element" : " elements");
-  return arity == 7 ? expected : expected + E_STATE_FIELDS;
+  if (arity == ALL_FIELDS) return E_STATE_ARITY + "7 elements";
+  return E_STATE_ARITY + arity.toString() + (arity == 1 ? " element" : " elements") + E_STATE_FIELDS;
 }
 
 function readTs(r: Reader): i64 {
