@@ -57,6 +57,13 @@ export class Routing {
   /** Sends every state of `indices` to `dest`; `dest` is kept even when `indices` is empty. */
   addIndices(dest: UserId, indices: i32[]): Routing {
     const p = this.position(this.dests.insert(dest));
+    const list = unchecked(this.lists[p]);
+    if (list.length == 0 && indices.length > 0) {
+      // A new destination takes a copy of the indices at once (most routers send it one list).
+      unchecked(this.sorted[p] = checkIndices(indices));
+      unchecked(this.lists[p] = indices.slice());
+      return this;
+    }
     for (let i = 0; i < indices.length; i++) this.append(p, unchecked(indices[i]));
     return this;
   }
@@ -138,6 +145,19 @@ export class Routing {
     }
     list.push(index);
   }
+}
+
+/** True if `list` ascends without repeats (else it is sorted when read); traps on a negative index. */
+function checkIndices(list: i32[]): bool {
+  let ascending = true;
+  let last: i32 = -1;
+  for (let i = 0; i < list.length; i++) {
+    const v = unchecked(list[i]);
+    if (v < 0) throw new Error(E_FOREIGN_STATE);
+    if (v <= last) ascending = false;
+    last = v;
+  }
+  return ascending;
 }
 
 /** Sorts `list` ascending and drops repeats, in place. */

@@ -120,9 +120,7 @@ export function encodeRouting(routing: Routing): Writer {
   for (let i = 0; i < count; i++) {
     const dest = routing.destinationIdAt(i);
     w.writeUtf8(dest.dataStart, <usize>dest.byteLength);
-    const indices = routing.indicesAt(i);
-    w.writeArrayHeader(<u32>indices.length);
-    for (let k = 0; k < indices.length; k++) w.writeUint(<u64>unchecked(indices[k]));
+    w.writeIndexArray(routing.indicesAt(i));
   }
   return w;
 }

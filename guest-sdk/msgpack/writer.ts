@@ -88,6 +88,26 @@ export class Writer {
     else { this.byte(F.MAP32); this.be32(n); }
   }
 
+  /**
+   * Writes `values` (each in 0..2^31) as an array of unsigned integers in their smallest form, making room
+   * once rather than per value: a routing answer is mostly this.
+   */
+  writeIndexArray(values: i32[]): void {
+    const n = values.length;
+    this.writeArrayHeader(<u32>n);
+    this.reserve(n * 5);
+    let p = changetype<usize>(this.buf) + <usize>this.len;
+    const start = p;
+    for (let i = 0; i < n; i++) {
+      const v = <u32>unchecked(values[i]);
+      if (v <= 0x7f) store<u8>(p++, <u8>v);
+      else if (v <= 0xff) { store<u8>(p, F.UINT8); store<u8>(p, <u8>v, 1); p += 2; }
+      else if (v <= 0xffff) { store<u8>(p, F.UINT16); store<u16>(p, bswap<u16>(<u16>v), 1); p += 3; }
+      else { store<u8>(p, F.UINT32); store<u32>(p, bswap<u32>(v), 1); p += 5; }
+    }
+    this.len += <i32>(p - start);
+  }
+
   // @ts-ignore: decorator
   @inline private byte(b: u8): void {
     this.reserve(1);
