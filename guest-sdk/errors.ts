@@ -55,5 +55,7 @@ export const E_BAD_SEND = "sendLocalOnlinePresenceTo: malformed user ID: ";
 export const E_UNDECLARED_FIELD = "router read ";
 export const E_UNDECLARED_FIX = ", a field the module does not declare in presence_fields: add ";
 export const E_NO_ROUTE = "router implements neither getUsersForBatch nor getUsersForStates";
+export const E_STATE_NOT_GLOBAL =
+  " (if the module exports presence_fields, declare it @global export const so that the SDK sees it)";
 export const E_STATE_FIELDS = " (the fields the module declares in presence_fields) or of 7 (a full state)";
 export const E_BATCH_INDEX = "batch index out of range";

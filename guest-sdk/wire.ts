@@ -11,7 +11,7 @@ import { Field, declaredFields, declares } from "./fields";
 import { hashBytes } from "./bytes";
 import { asciiEquals } from "./utf8";
 import {
-  E_BAD_BATCH, E_STATE_ARITY, E_STATE_FIELDS, E_STATE_MSG, E_STATE_TS, E_STATE_USER, E_STATE_VALUE,
+  E_BAD_BATCH, E_STATE_ARITY, E_STATE_FIELDS, E_STATE_NOT_GLOBAL, E_STATE_MSG, E_STATE_TS, E_STATE_USER, E_STATE_VALUE,
 } from "./errors";
 
 const MAX_TS: i64 = 9007199254740992; // 2^53
@@ -37,7 +37,7 @@ export function decodeBatch(input: ArrayBuffer, len: usize): Batch {
     let at = r.offset;
     const count = r.readArrayHeader();
     const full = count == ALL_FIELDS;
-    if (!full && count != arity && r.ok) r.fail(arityError(arity), at);
+    if (!full && count != arity && r.ok) r.fail(arityError(arity, count), at);
     at = r.offset;
     const uidLen = r.readStrBytes();
     const uid = r.strStart;
@@ -96,8 +96,8 @@ function readState(r: Reader): u32 {
 
 // Built only on failure: "expected a state array of 7 elements", and for a module that declares fewer,
 // where that count comes from and that a full state is also accepted.
-function arityError(arity: u32): string {
-  if (arity == ALL_FIELDS) return E_STATE_ARITY + "7 elements";
+function arityError(arity: u32, count: u32): string {
+  if (arity == ALL_FIELDS) return E_STATE_ARITY + "7 elements" + (count < ALL_FIELDS ? E_STATE_NOT_GLOBAL : "");
   return E_STATE_ARITY + arity.toString() + (arity == 1 ? " element" : " elements") + E_STATE_FIELDS;
 }
 
