@@ -33,6 +33,7 @@ const QUESTIONS = [
   { name: 'service-load' },
   { name: 'admission' },
   { name: 'service-wire' },
+  { name: 'encode-vs-msgpackr' },
 ];
 
 const distBench = fileURLToPath(new URL('./', import.meta.url));

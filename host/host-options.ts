@@ -48,6 +48,11 @@ export interface HostOptions {
    * they move by hand, so that a quarantine's end never depends on how busy the machine is.
    */
   now?: () => number;
+  /**
+   * @internal For tests only, not a documented option: send every module full states whatever its
+   * `presence_fields` declares, so that a test can compare a projected batch's routing with a full one's.
+   */
+  sendFullStates?: boolean;
 }
 
 export function defaultLog(entry: HostLogEntry): void {

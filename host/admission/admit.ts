@@ -17,6 +17,8 @@ import { resolveModuleFile } from './resolve.js';
 export interface AdmittedModule {
   spec: ModuleSpec;
   pool: ModulePool;
+  /** The fields of each state it reads (docs/abi.md "Field projection"): bit i for field i. */
+  fields: number;
   /** False for a module with neither callback: served, but never called. */
   hasCallbacks: boolean;
   /** What init logged and announced during admission. */
@@ -31,7 +33,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
   const limits = spec.limits;
   const bytes = await readModuleFile(file, spec.label, limits.max_module_bytes);
   const maxPages = Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES);
-  const module = await compileAndInspect(bytes, spec.label, limits);
+  const { module, fields } = await compileAndInspect(bytes, spec.label, limits);
   let config: Uint8Array;
   try {
     config = configPackr.pack(spec.config);
@@ -56,7 +58,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     throw refusal(spec.label, outcome.failure.code, outcome.failure.message);
   }
   const { hasCallbacks } = outcome.value as LoadResult;
-  return { spec, pool, hasCallbacks, logs: outcome.logs, sends: outcome.sends };
+  return { spec, pool, fields, hasCallbacks, logs: outcome.logs, sends: outcome.sends };
 }
 
 function refusal(label: string, code: string, message: string): SandboxError {

@@ -9,6 +9,7 @@ import { RefusalReason } from '../errors.js';
 import type { SandboxLimits } from '../config/schema.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { checkContract } from './contract.js';
+import { readFields } from './fields.js';
 import { cappedMemorySection } from './memory-cap.js';
 import { UnknownOpcode, scanCode } from './opcodes.js';
 import { Refusal } from './refusal.js';
@@ -17,7 +18,7 @@ import { readStructure } from './structure.js';
 import { cappedTableSection } from './table-cap.js';
 
 export type StaticCheckAnswer =
-  | { ok: true; module: WebAssembly.Module; featureCheckMs: number; compileMs: number }
+  | { ok: true; module: WebAssembly.Module; fields: number; featureCheckMs: number; compileMs: number }
   | { ok: false; reason: RefusalReason; message: string };
 
 export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
@@ -33,6 +34,7 @@ export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: Sa
 async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
   const structure = readStructure(bytes, limits);
   checkContract(structure);
+  const fields = readFields(structure);
   const replacements = new Map<Section, number[]>();
   const memory = cappedMemorySection(structure.memories, Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES));
   if (memory !== undefined) replacements.set(sectionOf(structure.sections, SectionId.MEMORY), memory);
@@ -62,7 +64,7 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
       message: `uses an instruction this host does not know (${unknown}); see docs/abi.md, "Features"`,
     };
   }
-  return { ok: true, module: result.module, featureCheckMs, compileMs: result.compileMs };
+  return { ok: true, module: result.module, fields, featureCheckMs, compileMs: result.compileMs };
 }
 
 function sectionOf(sections: Section[], id: number): Section {

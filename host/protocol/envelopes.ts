@@ -31,9 +31,10 @@ export type Task = { id: number; slot: number } & (
   | { kind: 'interested_users'; userId: string }
   /**
    * The binary wire (docs/wire.md): `batch` is the caller's msgpack batch as it came, in a
-   * SharedArrayBuffer; the worker checks and deduplicates it (wire/read-batch.ts) before the guest reads it.
+   * SharedArrayBuffer; the worker checks and deduplicates it (wire/read-batch.ts) before the guest reads it,
+   * then sends the guest only the `fields` it reads (docs/abi.md "Field projection").
    */
-  | { kind: 'users_for_states_batch'; batch: Uint8Array; maxStates: number }
+  | { kind: 'users_for_states_batch'; batch: Uint8Array; maxStates: number; fields: number }
 );
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -38,7 +38,7 @@ import { Phase, TaskClock } from '../protocol/task-clock.js';
 import { Guest } from './guest.js';
 import { classify, GuestFailure } from './guest-failure.js';
 import { readInterest, readRouting } from './output-reader.js';
-import { routeBatch } from '../wire/route-batch.js';
+import { inRequestIndices, routeBatch } from '../wire/route-batch.js';
 
 const setup = workerData as WorkerSetup;
 const encoder = new TextEncoder();
@@ -138,10 +138,11 @@ function run(current: Guest, task: Task): Value {
       const callback = current.usersForStates;
       if (callback === undefined) return { destinations: [], offsets: new Uint32Array(1), indices: new Uint32Array(0) };
       const result = current.invoke(callback, task.batch, 'users_for_states');
-      return readRouting(result, task.count, setup);
+      // Each list ascending and without repeats here, off the main thread, which then only unions them.
+      return inRequestIndices(readRouting(result, task.count, setup), null);
     }
     case 'users_for_states_batch':
-      return routeBatch(current, task.batch, task.maxStates, setup, () => clock.mark(task.slot, task.id, Phase.calling));
+      return routeBatch(current, task, setup, () => clock.mark(task.slot, task.id, Phase.calling));
     case 'interested_users': {
       const callback = current.interestedUsers;
       if (callback === undefined) return [];

@@ -138,3 +138,22 @@ describe('admission accepts', () => {
     }
   });
 });
+
+describe('admission refuses a malformed presence_fields (docs/abi.md, "Field projection")', () => {
+  for (const [name, detail] of [
+    ['fields_mutable', 'a mutable i32 global'],
+    ['fields_i64', 'an immutable i64 global'],
+    ['fields_without_user_id', 'is 0x7e, without bit 0'],
+    ['fields_past_bit_6', 'is 0xff, which sets bits past the 7 fields'],
+    ['fields_negative', 'is 0xffffffff, which sets bits past the 7 fields'],
+    ['fields_not_a_global', 'exports presence_fields as a function'],
+  ] as const) {
+    it(`${name}: abi_type, naming the export and the fix`, async () => {
+      const err = await refusal(await fixture(name));
+      expect(err.reason).toBe(RefusalReason.ABI_TYPE);
+      expect(err.message).toContain('presence_fields');
+      expect(err.message).toContain(detail);
+      expect(err.message).toContain('docs/abi.md');
+    });
+  }
+});
