@@ -45,6 +45,10 @@ const enum Bit {
 /** One per host (hosts share nothing): its scratch buffer is reused from call to call. */
 export class BatchEncoder {
   private readonly out = new MsgpackWriter();
+  /** The call in progress's distinct states: what the dedup's handles index. */
+  private distinct: UserPresenceState[] = [];
+  // Handles are indices into `distinct`: a value key is built (from the object) only for a repeated user.
+  private readonly seen = new DistinctByUser<number>((k) => stateValueKey(this.distinct[k] as unknown as Record<string, unknown>));
 
   /**
    * Checks every field of every state, and encodes the distinct states once per mask in `masks` (bit i:
@@ -60,9 +64,9 @@ export class BatchEncoder {
     for (const mask of masks) union |= mask;
     const out = this.out;
     out.at = HEADER_ROOM;
-    const distinct: UserPresenceState[] = [];
-    // Handles are indices into `distinct`: a value key is built (from the object) only for a repeated user.
-    const seen = new DistinctByUser<number>((k) => stateValueKey(distinct[k] as unknown as Record<string, unknown>));
+    const distinct: UserPresenceState[] = (this.distinct = []);
+    const seen = this.seen;
+    seen.clear();
     for (let i = 0; i < states.length; i++) {
       const state: unknown = states[i];
       const start = out.at;
@@ -73,6 +77,8 @@ export class BatchEncoder {
         out.at = start;
       }
     }
+    seen.clear();
+    this.distinct = [];
     const end = out.at;
     out.at = 0;
     out.arrayHeader(distinct.length);

