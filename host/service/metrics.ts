@@ -6,9 +6,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ModuleCallReport } from '../host-options.js';
 import type { HostStats } from '../presence-host.js';
+import { ModuleCallMetrics } from './module-call-metrics.js';
 
 export class ServiceMetrics {
   readonly registry = new Registry();
+  readonly perCall = new ModuleCallMetrics(this.registry);
   private readonly calls: Counter<'module' | 'callback' | 'outcome'>;
   private readonly latency: Histogram<'module' | 'callback'>;
   private readonly requests: Counter<'route' | 'status'>;

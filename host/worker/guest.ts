@@ -4,6 +4,7 @@
  */
 import { FaultCode, RefusalReason } from '../errors.js';
 import { ABI_VERSION, Export } from '../protocol/abi.js';
+import type { CallMeasure } from '../protocol/envelopes.js';
 import { GuestFailure, badOutput } from './guest-failure.js';
 import { GuestMemory } from './guest-memory.js';
 import { readUtf8Cut } from './guest-text.js';
@@ -14,10 +15,17 @@ const MAX_INIT_MESSAGE_BYTES = 4096;
 
 type Callback = (ptr: number, len: number) => number;
 type Alloc = (size: number) => number;
+type Meter = Omit<CallMeasure, 'memoryBytes' | 'entries'>;
+
+const unmetered = (): Meter => ({ wallMs: 0, inputBytes: 0, outputBytes: 0 });
 
 export class Guest {
   /** Logs and sends of the call in progress; a fresh record per call. */
   record: CallRecord = { logs: [], sends: [] };
+  /** The start function and init of this instance, measured (set by runInit). */
+  initMeasure: CallMeasure | undefined;
+  /** What guest code did since the last takeMeasure(): every entry into it is timed (enter()). */
+  private meter: Meter = unmetered();
   private readonly memory: GuestMemory;
   private readonly alloc: Alloc;
   private readonly init: Callback;
@@ -63,7 +71,10 @@ export class Guest {
   /** Runs init with the msgpack config; a config the module refuses becomes CONFIG_REJECTED with its message. */
   runInit(config: Uint8Array): void {
     const result = this.call(this.init, config, Export.INIT);
-    if (result === 0) return;
+    if (result === 0) {
+      this.initMeasure = this.takeMeasure(0);
+      return;
+    }
     // The whole range is checked against memory before the message is cut to what is shown.
     const message = this.readDescriptor(result, Export.INIT, Infinity);
     const { text, cut } = readUtf8Cut(message, MAX_INIT_MESSAGE_BYTES, 'init error message');
@@ -75,7 +86,15 @@ export class Guest {
     return this.readDescriptor(this.call(callback, input, name), name, this.maxOutputBytes);
   }
 
+  /** The call's measure, from the guest code run since the last one; starts the next one. */
+  takeMeasure(entries: number): CallMeasure {
+    const measure = { ...this.meter, memoryBytes: this.memoryBytes, entries };
+    this.meter = unmetered();
+    return measure;
+  }
+
   private call(callback: Callback, input: Uint8Array, name: string): number {
+    this.meter.inputBytes += input.byteLength;
     const ptr = this.enter(Export.ALLOC, () => this.alloc(input.byteLength) >>> 0);
     if (ptr === 0) throw badOutput(`${Export.ALLOC}(${input.byteLength}) returned 0`);
     this.memory.write(ptr, input, `${Export.ALLOC}(${input.byteLength}) for ${name}`);
@@ -89,10 +108,13 @@ export class Guest {
    */
   private enter<T>(where: string, run: () => T): T {
     let value: T;
+    const start = performance.now();
     try {
       value = run();
     } catch (err) {
       throw this.record.failure ?? err;
+    } finally {
+      this.meter.wallMs += performance.now() - start;
     }
     const failure = this.record.failure;
     if (failure === undefined) return value;
@@ -108,6 +130,8 @@ export class Guest {
     const ptr = this.memory.readU32(descriptor, `${name} result descriptor`);
     const len = this.memory.readU32(descriptor + 4, `${name} result descriptor`);
     if (len > cap) throw new GuestFailure(FaultCode.OUTPUT_TOO_LARGE, `${name} result of ${len} bytes exceeds the cap of ${cap}`);
-    return this.memory.view(ptr, len, `${name} result`);
+    const view = this.memory.view(ptr, len, `${name} result`);
+    this.meter.outputBytes += len;
+    return view;
   }
 }
