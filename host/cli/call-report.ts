@@ -3,6 +3,7 @@
  * stderr, so stdout stays the answer alone. `--report` (or `--report=table`) prints a table for a person,
  * `--report=json` one line of JSON, an array of the reports, for a program.
  */
+import { byteSize } from '../byte-size.js';
 import type { HostOptions, ModuleCallReport } from '../host-options.js';
 import { UsageError } from './usage.js';
 
@@ -46,7 +47,7 @@ const COLUMNS: [string, (r: ModuleCallReport) => string][] = [
   ['outcome', (r) => r.outcome],
   ['fuel', (r) => (r.fuelUsed === null ? '-' : String(r.fuelUsed))],
   ['wall ms', (r) => r.wallMs.toFixed(3)],
-  ['memory', (r) => size(r.memoryBytes)],
+  ['memory', (r) => byteSize(r.memoryBytes)],
   ['bytes in', (r) => String(r.inputBytes)],
   ['bytes out', (r) => String(r.outputBytes)],
   ['entries', (r) => String(r.entries)],
@@ -60,10 +61,4 @@ export function formatTable(reports: readonly ModuleCallReport[]): string {
   return rows
     .map((row) => row.map((cell, c) => (c < textColumns ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd() + '\n')
     .join('');
-}
-
-/** Linear memory is whole 64 KiB pages: KiB below a MiB, MiB above, to one decimal. */
-function size(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${bytes / 1024} KiB`;
-  return `${Math.round((10 * bytes) / (1024 * 1024)) / 10} MiB`;
 }
