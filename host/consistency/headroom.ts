@@ -39,10 +39,11 @@ export class CallUsage {
   }
 }
 
-/** The fuel budget a callback runs under; null when the module is not metered. */
-function fuelBudget(_spec: ModuleSpec, _callback: Callback): number | null {
-  // FUEL: sandbox.max_fuel_per_call / max_fuel_init (and fuel_metering) once the fuel branch lands.
-  return null;
+/** The fuel budget a callback runs under (sandbox.max_fuel_init, max_fuel_per_call); null when not metered. */
+function fuelBudget(spec: ModuleSpec, callback: Callback): number | null {
+  const { limits } = spec;
+  if (!limits.fuel_metering) return null;
+  return callback === 'init' ? limits.max_fuel_init : limits.max_fuel_per_call;
 }
 
 /**

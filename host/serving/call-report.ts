@@ -5,12 +5,6 @@
 import type { HostLogEntry, ModuleCallReport } from '../host-options.js';
 import type { Outcome } from '../protocol/envelopes.js';
 
-/** Fuel the worker counted; null when metering is off or the worker never answered. */
-function fuelOf(_outcome: Outcome<unknown>): number | null {
-  // FUEL: the fuel branch adds `fuelUsed: number | null` to the worker's reply; wired here once merged.
-  return null;
-}
-
 /** The report of a call that ran (or an init that did), from its outcome and its main-thread duration. */
 export function ranReport(
   module: string,
@@ -23,7 +17,7 @@ export function ranReport(
     module,
     callback,
     outcome: outcome.ok ? 'ok' : (outcome.failure.code as ModuleCallReport['outcome']),
-    fuelUsed: measure === undefined ? null : fuelOf(outcome),
+    fuelUsed: outcome.fuelUsed,
     // A worker terminated at a deadline (or dead) measured nothing: the main thread's figure stands in.
     wallMs: measure?.wallMs ?? durationMs,
     memoryBytes: measure?.memoryBytes ?? 0,

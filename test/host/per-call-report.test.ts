@@ -65,7 +65,8 @@ describe('a report for init and each callback, with the bytes and entries of the
       'route_all_to_one',
       async (_host, reports) => {
         const init = only(reports, 0, 'init');
-        expect(init).toMatchObject({ module: expect.stringContaining('route_all_to_one'), outcome: 'ok', fuelUsed: null, outputBytes: 0, entries: 0 });
+        expect(init).toMatchObject({ module: expect.stringContaining('route_all_to_one'), outcome: 'ok', outputBytes: 0, entries: 0 });
+        expect(init.fuelUsed).toBeGreaterThan(0);
         expect(init.inputBytes).toBe(packr.pack(config).byteLength);
         expect(init.memoryBytes).toBe(2 * PAGE);
         expect(init.wallMs).toBeGreaterThanOrEqual(0);
@@ -82,7 +83,8 @@ describe('a report for init and each callback, with the bytes and entries of the
         const since = reports.length;
         await host.getUsersForStates(states(n));
         const report = only(reports, since, 'users_for_states');
-        expect(report).toMatchObject({ outcome: 'ok', fuelUsed: null, outputBytes: 19 + n, entries: 1 + n, memoryBytes: 2 * PAGE });
+        expect(report).toMatchObject({ outcome: 'ok', outputBytes: 19 + n, entries: 1 + n, memoryBytes: 2 * PAGE });
+        expect(report.fuelUsed).toBeGreaterThan(0);
         expect(report.inputBytes).toBeGreaterThan(n * utf8Length('@u0:example.com'));
         expect(report.durationMs).toBeGreaterThanOrEqual(report.wallMs);
 
@@ -128,7 +130,8 @@ describe('a report for each way a call ends', () => {
       const since = reports.length;
       expect(await host.getUsersForStates(states(2))).toEqual(new Map());
       const report = only(reports, since, 'users_for_states');
-      expect(report).toMatchObject({ outcome: 'trap', fuelUsed: null, memoryBytes: PAGE, outputBytes: 0, entries: 0 });
+      expect(report).toMatchObject({ outcome: 'trap', memoryBytes: PAGE, outputBytes: 0, entries: 0 });
+      expect(report.fuelUsed).toBeGreaterThan(0);
       expect(report.inputBytes).toBeGreaterThan(0);
     });
   });
@@ -144,8 +147,24 @@ describe('a report for each way a call ends', () => {
         expect(report.wallMs).toBe(report.durationMs);
         expect(report.wallMs).toBeGreaterThanOrEqual(500);
       },
-      // A module that never returns: no good call's verdict rests on this short deadline.
-      { sandbox: { call_timeout_ms: 500 } },
+      // A module that never returns: no good call's verdict rests on this short deadline. Unmetered, so
+      // the deadline, not fuel, stops it.
+      { sandbox: { call_timeout_ms: 500, fuel_metering: false } },
+    );
+  });
+
+  it('out of fuel: outcome fuel_exhausted, with the fuel used past the budget', async () => {
+    await withFixture(
+      'fuel_exhausting_loop',
+      async (host, reports) => {
+        const since = reports.length;
+        await host.getUsersForStates(states(1));
+        const report = only(reports, since, 'users_for_states');
+        expect(report).toMatchObject({ outcome: 'fuel_exhausted', memoryBytes: PAGE, outputBytes: 0, entries: 0 });
+        expect(report.fuelUsed).toBeGreaterThan(1_000_000);
+        expect(report.inputBytes).toBeGreaterThan(0);
+      },
+      { sandbox: { max_fuel_per_call: 1_000_000 } },
     );
   });
 
@@ -178,6 +197,21 @@ describe('a report for each way a call ends', () => {
       { sandbox: { quarantine_after_faults: 1, quarantine_ms: 60_000 } },
       { log: rec.options.log, now: () => 1_000 },
     );
+  });
+});
+
+it('fuel: a module whose work grows with its input reports fuel growing linearly with the batch', async () => {
+  await withFixture('fuel_by_batch_size', async (host, reports) => {
+    const used: number[] = [];
+    // States of one encoded size (@u0 .. @u7), so each step adds the same bytes.
+    for (const n of [2, 4, 6, 8]) {
+      const since = reports.length;
+      await host.getUsersForStates(states(n));
+      used.push(only(reports, since, 'users_for_states').fuelUsed!);
+    }
+    const steps = used.slice(1).map((u, i) => u - used[i]!);
+    expect(steps[0]).toBeGreaterThan(0);
+    expect(new Set(steps).size).toBe(1);
   });
 });
 
