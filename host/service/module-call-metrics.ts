@@ -10,11 +10,11 @@ import type { ModuleCallReport } from '../host-options.js';
 const KIB = 1024;
 
 /**
- * Fuel counts span from a few thousand units (an interested_users lookup) to the budget itself (a
- * large batch, or a call that ran out): 1 and 3 per decade, 1e3 to 1e10, well past any budget config
- * accepts, so a module near its budget still lands in a bucket of its own.
+ * Fuel counts span from a few thousand units (an interested_users lookup) to the budget itself (a large
+ * batch, or a call that ran out): 1 and 3 per decade, from 1e3 up to 1e12, the largest budget config
+ * accepts (LIMIT_MAX), so a module near its budget still lands in a bucket below +Inf.
  */
-export const FUEL_BUCKETS: readonly number[] = [3, 4, 5, 6, 7, 8, 9].flatMap((e) => [10 ** e, 3 * 10 ** e]).concat(10 ** 10);
+export const FUEL_BUCKETS: readonly number[] = [3, 4, 5, 6, 7, 8, 9, 10, 11].flatMap((e) => [10 ** e, 3 * 10 ** e]).concat(10 ** 12);
 
 /**
  * Linear memory grows in 64 KiB pages, from one page up to the cap (sandbox.max_memory_bytes, at most
