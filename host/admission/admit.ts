@@ -22,6 +22,8 @@ export interface AdmittedModule {
   /** What init logged and announced during admission. */
   logs: GuestLog[];
   sends: string[][];
+  /** Fuel the start function and init used (null: metering off). */
+  initFuelUsed: number | null;
   /** The admission load, for init's per-call report: its outcome (with the worker's measure) and duration. */
   init: { outcome: Outcome<unknown>; durationMs: number };
 }
@@ -61,7 +63,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     throw refusal(spec.label, outcome.failure.code, outcome.failure.message);
   }
   const { hasCallbacks } = outcome.value as LoadResult;
-  return { spec, pool, hasCallbacks, logs: outcome.logs, sends: outcome.sends, init: { outcome, durationMs } };
+  return { spec, pool, hasCallbacks, logs: outcome.logs, sends: outcome.sends, initFuelUsed: outcome.fuelUsed, init: { outcome, durationMs } };
 }
 
 function refusal(label: string, code: string, message: string): SandboxError {

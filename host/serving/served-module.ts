@@ -27,7 +27,7 @@ export class ServedModule {
   ) {
     this.label = admitted.spec.label;
     this.health = new ModuleHealth(this.label, admitted.spec.limits, options.now);
-    this.deliver({ ok: true, value: null, logs: admitted.logs, sends: admitted.sends, fuelUsed: null });
+    this.deliver({ ok: true, value: null, logs: admitted.logs, sends: admitted.sends, fuelUsed: admitted.initFuelUsed });
     this.report(ranReport(this.label, 'init', admitted.init.outcome, admitted.init.durationMs));
   }
 
