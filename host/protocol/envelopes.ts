@@ -104,7 +104,7 @@ export interface CallMeasure {
   memoryBytes: number;
   /** Bytes handed to the guest (the batch, the user ID, the config). */
   inputBytes: number;
-  /** Bytes of the result the host read (init: its error message). */
+  /** Bytes of the result the host read. */
   outputBytes: number;
   /** Distinct entries returned: destinations plus indices, or user IDs ("ALL" holds none). */
   entries: number;
