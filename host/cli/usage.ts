@@ -21,12 +21,17 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** String options that may also stand alone, and the value they then have (`--report` = `--report=table`). */
+  bareValues?: Record<string, string>;
   run(values: Record<string, string | boolean | undefined>): Promise<void>;
 }
 
 export function parseCommandArgs(command: Command, argv: string[]): Record<string, string | boolean | undefined> {
+  // parseArgs has no optional values: a bare one is written out before it parses.
+  const bare = command.bareValues ?? {};
+  const args = argv.map((arg) => (arg.startsWith('--') && Object.hasOwn(bare, arg.slice(2)) ? `${arg}=${bare[arg.slice(2)]}` : arg));
   try {
-    const { values } = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
     return values;
   } catch (err) {
     throw new UsageError(`${command.name}: ${(err as Error).message} (see presence-sandbox ${command.name} --help)`);

@@ -109,13 +109,23 @@ function callGuest(current: Guest, task: Task, instantiated: boolean): Outcome<V
   try {
     const value = run(current, task);
     const { logs, sends } = current.record;
-    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], fuelUsed: fuelUsed() };
+    // A load reports the instance's init, which ran before the load (warm()) or just now.
+    const measure = task.kind === 'load' ? current.initMeasure : current.takeMeasure(entriesOf(value));
+    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], fuelUsed: fuelUsed(), measure };
   } catch (err) {
     guest = undefined;
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
     const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : classify(err);
-    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], fuelUsed: fuelUsed() };
+    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], fuelUsed: fuelUsed(), measure: current.takeMeasure(0) };
   }
+}
+
+/** Distinct entries a result holds, for the per-call report. */
+function entriesOf(value: Value): number {
+  if (value === 'ALL') return 0;
+  if (Array.isArray(value)) return value.length;
+  if ('destinations' in value) return value.destinations.length + value.indices.length;
+  return 0;
 }
 
 /**
