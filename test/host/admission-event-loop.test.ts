@@ -2,9 +2,11 @@
  * Admission stays off the main thread's critical path (issue 12, item 4): admitting a 16 MiB module
  * (thousands of generated function bodies, just under the default max_module_bytes) while a good host
  * answers calls. The event-loop delay is measured with monitorEventLoopDelay and reported; the issue's
- * target is 20 ms, and the assertion is a generous bound that holds on a loaded 2-core machine (where
- * the OS may deschedule the main thread whatever it runs: the log also reports the loop's own busy
- * time, from eventLoopUtilization). The old
+ * target is 20 ms. The verdict that does not depend on the machine's load: the main thread makes no
+ * synchronous WebAssembly call (validate, new Module, new Instance) while admitting, counted by wrapping
+ * them. The delay itself is asserted only against a generous bound that holds on a loaded 2-core machine
+ * (where the OS may deschedule the main thread whatever it runs: the log also reports the loop's own
+ * busy time, from eventLoopUtilization). The old
  * path (a synchronous WebAssembly.validate of the same bytes on the main thread) is timed after, for the
  * report only.
  */
@@ -22,7 +24,7 @@ import { compileWat, writeWatFixture } from '../helpers/wat.js';
  * whatever it runs, so the bound is this much over the worst delay seen with the same traffic and no
  * admission, measured just before.
  */
-const MAX_EXTRA_EVENT_LOOP_DELAY_MS = 100;
+const MAX_EXTRA_EVENT_LOOP_DELAY_MS = 400;
 const BASELINE_MS = 1000;
 const GOOD = '@wat:example.com';
 const state: UserPresenceState = onlineState('@a:example.com');
@@ -74,7 +76,9 @@ it('admitting a 16 MiB module keeps the event loop responsive while a good host 
     // The event loop's own busy time: what admission costs the main thread, apart from the machine's load.
     const utilization = performance.eventLoopUtilization();
     const started = performance.now();
+    const synchronousWasm = countSynchronousWasmCalls();
     const large = await PresenceHost.create({ modules: [{ module: './large.wasm' }] }, { baseDir: dir }).finally(() => {
+      synchronousWasm.stop();
       delay.disable();
       admitting = false;
     });
@@ -99,6 +103,7 @@ it('admitting a 16 MiB module keeps the event loop responsive while a good host 
         `${goodAnswers} good call pairs answered meanwhile; without admission, the same traffic saw a max of ${ms(baseline.max)} ms; ` +
         `a synchronous WebAssembly.validate of it takes ${validateMs.toFixed(0)} ms`,
     );
+    expect(synchronousWasm.calls).toEqual([]);
     expect(delay.count).toBeGreaterThan(0);
     expect(delay.max / 1e6).toBeLessThan(baseline.max / 1e6 + MAX_EXTRA_EVENT_LOOP_DELAY_MS);
     expect(goodAnswers).toBeGreaterThan(0);
@@ -106,3 +111,28 @@ it('admitting a 16 MiB module keeps the event loop responsive while a good host 
     await good.close();
   }
 });
+
+/** Wraps the main thread's synchronous WebAssembly entry points and records each call until stop(). */
+function countSynchronousWasmCalls(): { calls: string[]; stop: () => void } {
+  const calls: string[] = [];
+  const wasm = WebAssembly as unknown as Record<string, unknown>;
+  const originals = { validate: wasm.validate, Module: wasm.Module, Instance: wasm.Instance };
+  const validate = originals.validate as (bytes: BufferSource) => boolean;
+  wasm.validate = (bytes: BufferSource) => {
+    calls.push('validate');
+    return validate(bytes);
+  };
+  for (const name of ['Module', 'Instance'] as const) {
+    const Original = originals[name] as new (...args: unknown[]) => object;
+    wasm[name] = new Proxy(Original, {
+      construct(target, args) {
+        calls.push(`new ${name}`);
+        return Reflect.construct(target, args);
+      },
+    });
+  }
+  return {
+    calls,
+    stop: () => Object.assign(wasm, originals),
+  };
+}
