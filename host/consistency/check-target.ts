@@ -15,6 +15,9 @@ import type { Subject } from './subject.js';
 
 export const PROPERTIES: readonly PropertyName[] = ['soundness', 'batch_independence'];
 
+/** Runs per property and target when the operator does not say (`check --runs`). */
+export const DEFAULT_RUNS = 200;
+
 export interface CheckOptions {
   /** Runs per property. */
   runs: number;

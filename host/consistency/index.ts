@@ -15,5 +15,5 @@ export {
 } from './properties.js';
 export { measurePrecision, PRECISION_SAMPLE, type PrecisionFinding, type PrecisionResult } from './precision.js';
 export { minimise, type Minimised } from './minimise.js';
-export { checkTarget, PROPERTIES, type CheckOptions, type Failure, type TargetReport } from './check-target.js';
+export { checkTarget, DEFAULT_RUNS, PROPERTIES, type CheckOptions, type Failure, type TargetReport } from './check-target.js';
 export { formatPrecision, formatSummary, formatTarget, type ReportContext } from './report.js';

@@ -136,11 +136,15 @@ async function plainFields(start: UserPresenceState[], fails: Fails): Promise<Us
   let batch = start;
   const replace = (i: number, state: UserPresenceState) => batch.map((s, k) => (k === i ? state : s));
   for (let i = 0; i < batch.length; i++) {
-    const plain = { ...batch[i]! };
+    const plain: UserPresenceState = { ...batch[i]! };
     for (const [field, values] of PLAIN) Object.assign(plain, { [field]: values(i)[0] });
     if (stateKey(plain) === stateKey(batch[i]!)) continue;
-    if (await fails(replace(i, plain))) {
-      batch = replace(i, plain);
+    // All plain, then all plain but a distinct last_active_ts: two plain states of one user are one state.
+    const wholes = [plain, { ...plain, last_active_ts: i + 1 }];
+    let whole: UserPresenceState | undefined;
+    for (const candidate of wholes) if (whole === undefined && (await fails(replace(i, candidate)))) whole = candidate;
+    if (whole !== undefined) {
+      batch = replace(i, whole);
       continue;
     }
     for (const [field, values] of PLAIN) {
