@@ -38,12 +38,14 @@ export interface PrecisionResult {
 }
 
 /**
- * Probes the config's users and every destination the properties saw. The sample batches are the
+ * Probes every destination the properties saw, then the config's users. The sample batches are the
  * largest the checker routes (four states per sampled user, hundreds of states on a big config), and
  * the figure assumes batch independence, so each one is checked for it first.
  */
 export async function measurePrecision(subject: Subject, pool: UserPool): Promise<PrecisionResult> {
-  const probes = [...new Set([...pool.configUsers, ...[...subject.destinations].sort()])].slice(0, MAX_PROBES).sort();
+  // Destinations first: on a config of thousands of users, the ones that receive presence are the ones
+  // whose interest matters, and the first MAX_PROBES config users in sort order may receive nothing.
+  const probes = [...new Set([...[...subject.destinations].sort(), ...pool.configUsers])].slice(0, MAX_PROBES).sort();
   const generated = generatedUsers(pool);
   const findings: PrecisionFinding[] = [];
   for (const user of probes) {

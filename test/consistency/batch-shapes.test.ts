@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAsFixture } from '../helpers/as.js';
-import { checkTarget, stateKey, withSubject, DEFAULT_RUNS, type Failure } from '../helpers/consistency.js';
+import { checkTarget, measurePrecision, stateKey, userPool, withSubject, DEFAULT_RUNS, type Failure } from '../helpers/consistency.js';
 
 /** A thousand members on two servers, and the watcher who receives them all. */
 const BIG_TEAM = {
@@ -66,5 +66,18 @@ describe('check finds batch-shape bugs with a 1000-user config, within its defau
     expect(a!.user_id).toBe(b!.user_id);
     expect(failure!.causes).toEqual([expect.stringMatching(new RegExp(`^needs two states of the same user: ${a!.user_id} has 2 states`))]);
     expectPlain(failure!);
+  });
+
+  it('precision\'s sample batches (four states of each of 64 members: 256 states) are checked for batch independence too', async () => {
+    const state = { user_id: BIG_TEAM.team[0]!, state: 'online', last_active_ts: 0, last_federation_update_ts: 0, last_user_sync_ts: 0, status_msg: null, currently_active: false } as const;
+    const measured = await withSubject([{ module: modules.capped_router!, config: BIG_TEAM }], async (subject) => {
+      // Precision probes the destinations the properties saw first: one routed state names the watcher.
+      await subject.route([state]);
+      return measurePrecision(subject, userPool(BIG_TEAM));
+    });
+    expect(measured.findings).toEqual([]);
+    expect(measured.dependence!.batch).toHaveLength(256);
+    expect(measured.dependence!.violation).toMatchObject({ property: 'batch_independence', user: '@watcher:example.com' });
+    expect(measured.dependence!.violation.found).toMatch(/routed to nobody$/);
   });
 });
