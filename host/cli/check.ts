@@ -4,13 +4,12 @@
  * A failing check is a normal outcome, not an error: the report goes to stdout and the exit code is 1.
  */
 import { loadConfigFile } from '../config/load.js';
-import { checkTarget, type TargetReport } from '../consistency/check-target.js';
+import { DEFAULT_RUNS, checkTarget, type TargetReport } from '../consistency/check-target.js';
 import { formatSummary, formatTarget, type ReportContext } from '../consistency/report.js';
 import { Subject } from '../consistency/subject.js';
 import { checkTargets } from '../consistency/targets.js';
 import { UsageError, requireOption, type Command } from './usage.js';
 
-const DEFAULT_RUNS = 200;
 const MAX_RUNS = 1_000_000;
 
 export const checkCommand: Command = {

@@ -7,11 +7,12 @@
  *   generated ones spread over the config's and the default server names;
  * - U interested in a set: the set's members other than U, up to MAX_SET_SAMPLE.
  * Each sampled user gets one state of each presence kind; a user none of whose states reaches U,
- * routed all together in one batch (fine: batch independence was checked first), is unreached.
+ * routed all together in one batch (checked for batch independence first), is unreached.
  */
 import { PRESENCE_ALL_USERS, PRESENCE_STATES, type UserPresenceState } from '../presence.js';
 import type { UserPool } from './config-users.js';
 import { isUserId } from '../userid.js';
+import { findBatchDependence, type Violation } from './properties.js';
 import type { Subject } from './subject.js';
 
 /** Users sampled for a user interested in ALL. */
@@ -30,9 +31,21 @@ export interface PrecisionFinding {
   unreached: string[];
 }
 
-/** Probes the config's users and every destination the properties saw. */
-export async function measurePrecision(subject: Subject, pool: UserPool): Promise<PrecisionFinding[]> {
-  const probes = [...new Set([...pool.configUsers, ...[...subject.destinations].sort()])].slice(0, MAX_PROBES).sort();
+export interface PrecisionResult {
+  findings: PrecisionFinding[];
+  /** A sample batch that routes some state differently from the state alone: an error, not a warning. */
+  dependence?: { batch: UserPresenceState[]; violation: Violation };
+}
+
+/**
+ * Probes every destination the properties saw, then the config's users. The sample batches are the
+ * largest the checker routes (four states per sampled user, hundreds of states on a big config), and
+ * the figure assumes batch independence, so each one is checked for it first.
+ */
+export async function measurePrecision(subject: Subject, pool: UserPool): Promise<PrecisionResult> {
+  // Destinations first: on a config of thousands of users, the ones that receive presence are the ones
+  // whose interest matters, and the first MAX_PROBES config users in sort order may receive nothing.
+  const probes = [...new Set([...[...subject.destinations].sort(), ...pool.configUsers])].slice(0, MAX_PROBES).sort();
   const generated = generatedUsers(pool);
   const findings: PrecisionFinding[] = [];
   for (const user of probes) {
@@ -42,14 +55,17 @@ export async function measurePrecision(subject: Subject, pool: UserPool): Promis
         ? [...new Set([...pool.configUsers, ...generated].filter((u) => u !== user))].slice(0, Math.max(PRECISION_SAMPLE, pool.configUsers.length))
         : [...interest].filter((u) => u !== user).slice(0, MAX_SET_SAMPLE);
     if (sample.length === 0) continue;
-    const routed = await subject.route(sample.flatMap(sampleStates));
+    const batch = sample.flatMap(sampleStates);
+    const violation = await findBatchDependence(subject, batch);
+    if (violation) return { findings, dependence: { batch, violation } };
+    const routed = await subject.route(batch);
     const reached = new Set([...(routed.get(user)?.values() ?? [])].map((s) => s.user_id));
     const unreached = sample.filter((u) => !reached.has(u)).sort();
     if (unreached.length > 0) {
       findings.push({ user, interest: interest === PRESENCE_ALL_USERS ? interest : interest.size, sampled: sample.length, unreached });
     }
   }
-  return findings;
+  return { findings };
 }
 
 /**

@@ -56,6 +56,15 @@ export async function findUnsoundRoute(subject: Subject, batch: readonly UserPre
 }
 
 /**
+ * Up to this many distinct states, batch independence compares every state inside the batch with the
+ * same state alone. Past it, with the batch cut into at most MAX_PARTS consecutive parts instead: a
+ * state routed differently in the whole batch and in its part cannot be routed as when alone in both,
+ * so every difference found is real, and a large batch costs a few calls, not hundreds.
+ */
+export const COMPARE_ALONE_UP_TO = 32;
+export const MAX_PARTS = 16;
+
+/**
  * Batch independence: Synapse calls users_for_states on batches of every size (one federation EDU, a
  * whole sync's worth of states), so each state's destinations must not depend on its companions.
  * Comparing every state inside the batch with the same state alone covers every pair of batches.
@@ -63,23 +72,42 @@ export async function findUnsoundRoute(subject: Subject, batch: readonly UserPre
 export async function findBatchDependence(subject: Subject, batch: readonly UserPresenceState[]): Promise<Violation | undefined> {
   const distinct = [...new Map(batch.map((s) => [stateKey(s), s])).values()];
   const together = await subject.route(batch);
-  const alone = await Promise.all(distinct.map((s) => subject.route([s])));
-  for (let i = 0; i < distinct.length; i++) {
-    const state = distinct[i]!;
-    const inBatch = receivers(together, state);
-    const byItself = receivers(alone[i]!, state);
-    const differs = [...new Set([...inBatch, ...byItself])].sort().find((u) => inBatch.includes(u) !== byItself.includes(u));
-    if (differs !== undefined) {
+  const parts = partition(distinct);
+  const partAnswers = await Promise.all(parts.map((part) => subject.route(part)));
+  for (const [p, part] of parts.entries()) {
+    for (const state of part) {
+      const inBatch = receivers(together, state);
+      const inPart = receivers(partAnswers[p]!, state);
+      if (sameUsers(inBatch, inPart)) continue;
+      // The two answers disagree: at least one of them differs from the state alone; name that one.
+      const byItself = part.length === 1 ? inPart : receivers(await subject.route([state]), state);
+      const [size, found] = sameUsers(inBatch, byItself) ? [part.length, inPart] : [distinct.length, inBatch];
+      const differs = [...new Set([...found, ...byItself])].sort().find((u) => found.includes(u) !== byItself.includes(u))!;
       return {
         property: 'batch_independence',
         user: differs,
         state,
         expected: `${state.user_id}'s state routed to ${list(byItself)}, as when it arrives alone`,
-        found: `inside this batch of ${distinct.length} states it is routed to ${list(inBatch)}`,
+        found:
+          size === distinct.length
+            ? `inside this batch of ${size} states it is routed to ${list(found)}`
+            : `inside a part of this batch (${size} of its ${distinct.length} states) it is routed to ${list(found)}`,
       };
     }
   }
   return undefined;
+}
+
+/** Each state alone for a batch of up to COMPARE_ALONE_UP_TO, else at most MAX_PARTS consecutive parts. */
+function partition(distinct: UserPresenceState[]): UserPresenceState[][] {
+  const size = distinct.length <= COMPARE_ALONE_UP_TO ? 1 : Math.max(COMPARE_ALONE_UP_TO / 2, Math.ceil(distinct.length / MAX_PARTS));
+  const parts: UserPresenceState[][] = [];
+  for (let i = 0; i < distinct.length; i += size) parts.push(distinct.slice(i, i + size));
+  return parts;
+}
+
+function sameUsers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((u, i) => u === b[i]);
 }
 
 const FINDERS = { soundness: findUnsoundRoute, batch_independence: findBatchDependence } as const;

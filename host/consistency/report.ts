@@ -54,13 +54,14 @@ function formatFailure(label: string, modules: ModuleSpec[], failure: Failure, c
   ];
   if (violation.user !== undefined) lines.push(`      user:     ${violation.user}`);
   if (violation.state !== undefined) lines.push(`      state:    ${JSON.stringify(violation.state)}`);
+  lines.push(`      expected: ${violation.expected}`, `      found:    ${violation.found}`);
+  for (const cause of failure.causes) lines.push(`      cause:    ${cause}`);
+  const found = failure.path === undefined ? 'found in precision\'s sample batches' : `fast-check path ${JSON.stringify(failure.path)}`;
   lines.push(
-    `      expected: ${violation.expected}`,
-    `      found:    ${violation.found}`,
-    `      batch (${batch.length} ${batch.length === 1 ? 'state' : 'states'}, minimal after ${failure.numShrinks} shrinks):`,
+    `      batch (${batch.length} ${batch.length === 1 ? 'state' : 'states'}, minimal after ${failure.numShrinks} shrinks and ${failure.tries} tries):`,
     ...batch.map((s) => `        ${JSON.stringify(s)}`),
     `      replay:   presence-sandbox check --config ${context.configFile} --runs ${context.runs} --seed${context.seed < 0 ? '=' : ' '}${context.seed}` +
-      ` (fast-check path ${JSON.stringify(failure.path)})`,
+      ` (${found})`,
   );
   return lines.join('\n');
 }

@@ -31,6 +31,9 @@ export class Subject {
   // The ABI requires answers to depend only on config and input, so one interested_users answer per
   // user is the answer; memoising keeps a few hundred runs to a few hundred calls.
   private readonly interest = new Map<string, Promise<InterestedUsers>>();
+  // The same holds for a state alone: batch independence and the minimiser route the same states
+  // alone again and again (hundreds per large batch), and each answer is the answer.
+  private readonly alone = new Map<string, Promise<Routed>>();
 
   private constructor(
     readonly target: CheckTarget,
@@ -62,7 +65,18 @@ export class Subject {
   }
 
   /** users_for_states(batch), keyed by state identity. Rejects with ModuleFaultError on any fault. */
-  async route(batch: readonly UserPresenceState[]): Promise<Routed> {
+  route(batch: readonly UserPresenceState[]): Promise<Routed> {
+    if (batch.length !== 1) return this.routeNow(batch);
+    const key = stateKey(batch[0]!);
+    let answer = this.alone.get(key);
+    if (answer === undefined) {
+      answer = this.routeNow(batch);
+      this.alone.set(key, answer);
+    }
+    return answer;
+  }
+
+  private async routeNow(batch: readonly UserPresenceState[]): Promise<Routed> {
     const seen = this.faults.length;
     const routing = await this.host.getUsersForStates(batch);
     this.throwIfFaulted(seen);

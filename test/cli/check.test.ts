@@ -1,7 +1,8 @@
 /**
  * `presence-sandbox check` as a module author runs it: a real process on real config files. The bundled
  * modules pass (with the seed's precision warning); the inconsistent fixtures fail with a minimal
- * counterexample that the printed seed replays exactly; usage and load errors exit 2.
+ * counterexample that the printed seed replays exactly, a cap at 20 states with a 1000-user config
+ * included; usage and load errors exit 2.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'check-'));
   await compileAsFixture('inconsistent_router', dir);
   await compileAsFixture('batch_dependent_router', dir);
+  await compileAsFixture('capped_router', dir);
   const write = async (name: string, yaml: string) => {
     configs[name] = join(dir, `${name}.yaml`);
     await writeFile(configs[name]!, yaml);
@@ -62,6 +64,8 @@ presence:
     config: { always_send_to_users: ["@presence_gobbler:example.org"], blacklisted_users: ["@alice:example.com"] }
 ${GENEROUS}`,
   );
+  const bigTeam = Array.from({ length: 1000 }, (_, i) => `"@member${i + 1}:example.com"`).join(', ');
+  await write('capped', `modules:\n  - module: ./capped_router.wasm\n    config: { watcher: "@watcher:example.com", team: [${bigTeam}] }\n${GENEROUS}`);
   await write('missing_module', 'modules:\n  - module: ./no_such_router.wasm\n');
 });
 
@@ -128,6 +132,24 @@ describe('check fails inconsistent modules with a minimal, replayable counterexa
     expect(failureBlock(run.stdout)).toMatch(/^FAIL {2}modules\[0\] \(\.\/batch_dependent_router\.wasm\): batch independence\n/);
     expect(batchOf(run.stdout)).toHaveLength(2);
     expect(run.stdout).toContain('result: 1 of 1 checked failed (seed 7)');
+  });
+});
+
+describe('check finds a bug only large batches show, with a 1000-user config, at its default runs', () => {
+  it('a cap at 20 states: exit 1, the cause named, plain values, and the printed replay prints the same counterexample', async () => {
+    const first = await check(['--config', configs.capped!, '--seed', '3']);
+    expect(first.code).toBe(1);
+    const block = failureBlock(first.stdout);
+    expect(block).toMatch(/^FAIL {2}modules\[0\] \(\.\/capped_router\.wasm\): batch independence\n/);
+    expect(block).toMatch(/\n {6}cause: {4}fails from 21 states up: /);
+    const batch = batchOf(first.stdout) as { user_id: string; status_msg: unknown }[];
+    expect(batch).toHaveLength(21);
+    for (const state of batch) expect(state).toMatchObject({ user_id: expect.stringMatching(/^@member\d+:example\.com$/), status_msg: null });
+    const replayArgs = /replay: +presence-sandbox check (.*) \(fast-check path/.exec(block)![1]!.split(' ');
+    expect(replayArgs).toEqual(['--config', configs.capped, '--runs', '200', '--seed', '3']);
+    const replay = await check(replayArgs);
+    expect(replay.code).toBe(1);
+    expect(failureBlock(replay.stdout)).toBe(block);
   });
 });
 
