@@ -21,13 +21,16 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** A command taking one positional argument (init DIR): the key its value is stored under. */
+  positional?: string;
   run(values: Record<string, string | boolean | undefined>): Promise<void>;
 }
 
 export function parseCommandArgs(command: Command, argv: string[]): Record<string, string | boolean | undefined> {
   try {
-    const { values } = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
-    return values;
+    const { values, positionals } = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: command.positional !== undefined });
+    if (positionals.length > 1) throw new Error(`one ${command.positional} expected (got ${positionals.length})`);
+    return command.positional && positionals[0] !== undefined ? { ...values, [command.positional]: positionals[0] } : values;
   } catch (err) {
     throw new UsageError(`${command.name}: ${(err as Error).message} (see presence-sandbox ${command.name} --help)`);
   }
