@@ -50,18 +50,19 @@ Options:
     }
     const asc = await loadAsc(dir);
     for (const target of TARGETS) await compile(asc, dir, target);
-    const debug = `build/debug.wasm`;
-    await compileAndInspect(new Uint8Array(await readFile(join(dir, debug))), debug, DEFAULT_LIMITS);
+    // The config's admission first: a refusal then reads exactly as serve's and route's would.
     const config = join(dir, PROJECT_CONFIG);
-    if (existsSync(config)) {
-      await (await PresenceHost.fromFile(config)).close();
-    } else {
-      const release = `build/release.wasm`;
-      await compileAndInspect(new Uint8Array(await readFile(join(dir, release))), release, DEFAULT_LIMITS);
-    }
+    if (existsSync(config)) await (await PresenceHost.fromFile(config)).close();
+    else await admitStatically(dir, 'build/release.wasm');
+    await admitStatically(dir, 'build/debug.wasm');
     process.stdout.write(`built ${join(dir, 'build/release.wasm')} and build/debug.wasm: admitted\n`);
   },
 };
+
+/** Admission's static checks (imports, exports, ABI version, sizes) under the default limits. */
+async function admitStatically(dir: string, file: string): Promise<void> {
+  await compileAndInspect(new Uint8Array(await readFile(join(dir, file))), file, DEFAULT_LIMITS);
+}
 
 /** The project's own assemblyscript (its version is the author's choice), found as Node would from DIR. */
 async function loadAsc(dir: string): Promise<Asc> {

@@ -127,7 +127,7 @@ export function templateFiles(name: string, versions: TemplateVersions): Record<
     version: '0.1.0',
     private: true,
     type: 'module',
-    scripts: { build: 'presence-sandbox build .', test: 'presence-sandbox build . && node --test test/' },
+    scripts: { build: 'presence-sandbox build .', test: 'presence-sandbox build . && node --test' },
     devDependencies: { assemblyscript: versions.assemblyscript, 'presence-sandbox': `^${versions.presenceSandbox}` },
   };
   const asconfig = {
@@ -135,7 +135,7 @@ export function templateFiles(name: string, versions: TemplateVersions): Record<
     entries: ['index.ts'],
     targets: { release: { outFile: 'build/release.wasm' }, debug: { outFile: 'build/debug.wasm' } },
   };
-  const tsconfig = { extends: './node_modules/presence-sandbox/guest-sdk/tsconfig.module.json', include: ['./*.ts'] };
+  const tsconfig = { extends: 'presence-sandbox/tsconfig.json', include: ['./*.ts'] };
   return {
     'package.json': JSON.stringify(manifest, null, 2) + '\n',
     'asconfig.json': JSON.stringify(asconfig, null, 2) + '\n',
