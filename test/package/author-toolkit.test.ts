@@ -97,6 +97,13 @@ describe('a module project made by init, built by build', () => {
     const tsc = await runProcess(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--noEmit'], { cwd: project });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.code).toBe(0);
+    // Not silent by accident: the SDK is resolved (a missing member, not a missing module) and checked.
+    await writeFile(join(project, 'wrong.ts'), 'import { NoSuchThing } from "presence-sandbox/guest-sdk";\nexport const n: i32 = "text";\n');
+    const wrong = await runProcess(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--noEmit'], { cwd: project });
+    await rm(join(project, 'wrong.ts'));
+    expect(wrong.stdout).toMatch(/wrong\.ts\(1,\d+\): error TS2305: .*NoSuchThing/);
+    expect(wrong.stdout).toMatch(/wrong\.ts\(2,\d+\): error TS2322/);
+    expect(wrong.code).not.toBe(0);
   }, BUILD_TIMEOUT_MS);
 });
 
