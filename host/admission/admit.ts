@@ -7,7 +7,7 @@
 import { Packr } from 'msgpackr';
 import { RefusalReason, SandboxError, moduleRefused } from '../errors.js';
 import type { ModuleSpec } from '../config/schema.js';
-import type { GuestLog, LoadResult } from '../protocol/envelopes.js';
+import type { GuestLog, LoadResult, Outcome } from '../protocol/envelopes.js';
 import { ModulePool } from '../pool/module-pool.js';
 import { compileAndInspect } from './inspect.js';
 import { checkPin } from './pin.js';
@@ -25,6 +25,10 @@ export interface AdmittedModule {
   /** What init logged and announced during admission. */
   logs: GuestLog[];
   sends: string[][];
+  /** Fuel the start function and init used (null: metering off). */
+  initFuelUsed: number | null;
+  /** The admission load, for init's per-call report: its outcome (with the worker's measure) and duration. */
+  init: { outcome: Outcome<unknown>; durationMs: number };
 }
 
 const configPackr = new Packr({ useRecords: false });
@@ -50,17 +54,20 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxDestinations: limits.max_destinations,
     maxInterestedUsers: limits.max_interested_users,
     maxResultEntries: limits.max_result_entries,
+    ...(limits.fuel_metering ? { fuel: { perCall: limits.max_fuel_per_call, init: limits.max_fuel_init } } : {}),
   };
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them
   // and delivers init's send_local_online_presence_to calls, once.
+  const start = performance.now();
   const outcome = await pool.load();
+  const durationMs = performance.now() - start;
   if (!outcome.ok) {
     await pool.close();
     throw refusal(spec.label, outcome.failure.code, outcome.failure.message);
   }
   const { hasCallbacks } = outcome.value as LoadResult;
-  return { spec, pool, fields, hasCallbacks, logs: outcome.logs, sends: outcome.sends };
+  return { spec, pool, fields, hasCallbacks, logs: outcome.logs, sends: outcome.sends, initFuelUsed: outcome.fuelUsed, init: { outcome, durationMs } };
 }
 
 function refusal(label: string, code: string, message: string): SandboxError {

@@ -21,14 +21,19 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** String options that may also stand alone, and the value they then have (`--report` = `--report=table`). */
+  bareValues?: Record<string, string>;
   /** A command taking one positional argument (init DIR): the key its value is stored under. */
   positional?: string;
   run(values: Record<string, string | boolean | undefined>): Promise<void>;
 }
 
 export function parseCommandArgs(command: Command, argv: string[]): Record<string, string | boolean | undefined> {
+  // parseArgs has no optional values: a bare one is written out before it parses.
+  const bare = command.bareValues ?? {};
+  const args = argv.map((arg) => (arg.startsWith('--') && Object.hasOwn(bare, arg.slice(2)) ? `${arg}=${bare[arg.slice(2)]}` : arg));
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: command.positional !== undefined });
+    const { values, positionals } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: command.positional !== undefined });
     if (positionals.length > 1) throw new Error(`one ${command.positional} expected (got ${positionals.length})`);
     return command.positional && positionals[0] !== undefined ? { ...values, [command.positional]: positionals[0] } : values;
   } catch (err) {

@@ -20,6 +20,14 @@ export interface WorkerSetup {
   maxInterestedUsers: number;
   /** Most entries (user IDs plus indices, repeats included) one result may hold. */
   maxResultEntries: number;
+  /** The module is fuel-metered (admission/fuel-meter.ts) with these budgets; absent when metering is off. */
+  fuel?: FuelBudget;
+}
+
+/** sandbox.max_fuel_per_call and sandbox.max_fuel_init. */
+export interface FuelBudget {
+  perCall: number;
+  init: number;
 }
 
 /** `slot`: where the worker records the task's phases (task-clock.ts); -1 for none. */
@@ -86,9 +94,33 @@ export interface Failure {
   message: string;
 }
 
+/**
+ * What the worker measured of one call's guest code: its half of the per-call report (ModuleCallReport
+ * in host-options.ts). For a load, the instance's start function and init.
+ */
+export interface CallMeasure {
+  /** Time inside guest code (alloc and the callback; the start function and init), in ms. */
+  wallMs: number;
+  /** The instance's linear memory after the call: memory never shrinks, so this is its high water. */
+  memoryBytes: number;
+  /** Bytes handed to the guest (the batch, the user ID, the config). */
+  inputBytes: number;
+  /** Bytes of the result the host read. */
+  outputBytes: number;
+  /** Distinct entries returned: destinations plus indices, or user IDs ("ALL" holds none). */
+  entries: number;
+}
+
 /** What every task resolves to: a task never rejects for a module's fault, only for the worker's death. */
 export type Outcome<T> = {
   logs: GuestLog[];
   /** send_local_online_presence_to calls to deliver, each a list of user IDs. */
   sends: string[][];
+  /**
+   * Fuel the task's guest code used (the load: start and init; a call: alloc and the callback), past the
+   * budget when it ran out; null when metering is off or no instance ran.
+   */
+  fuelUsed: number | null;
+  /** Absent when the worker never answered (terminated at a deadline, or dead) or never got an instance. */
+  measure?: CallMeasure;
 } & ({ ok: true; value: T } | { ok: false; failure: Failure });

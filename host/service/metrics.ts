@@ -13,6 +13,7 @@ import { METHODS } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ModuleCallReport } from '../host-options.js';
 import type { HostStats } from '../presence-host.js';
+import { ModuleCallMetrics } from './module-call-metrics.js';
 
 type ModuleStats = HostStats['modules'][number];
 
@@ -24,6 +25,7 @@ const KNOWN_METHODS = new Set(METHODS);
 
 export class ServiceMetrics {
   readonly registry = new Registry();
+  readonly perCall = new ModuleCallMetrics(this.registry);
   private readonly calls: Counter<'module' | 'callback' | 'outcome'>;
   private readonly latency: Histogram<'module' | 'callback'>;
   private readonly requests: Histogram<'method' | 'route' | 'code'>;

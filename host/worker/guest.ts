@@ -3,7 +3,8 @@
  * dance of docs/abi.md. Everything the guest returns is checked before it is believed.
  */
 import { FaultCode, RefusalReason } from '../errors.js';
-import { ABI_VERSION, Export } from '../protocol/abi.js';
+import { ABI_VERSION, Export, FUEL_EXPORT, START_EXPORT } from '../protocol/abi.js';
+import type { CallMeasure, FuelBudget } from '../protocol/envelopes.js';
 import { GuestFailure, badOutput } from './guest-failure.js';
 import { GuestMemory } from './guest-memory.js';
 import { readUtf8Cut } from './guest-text.js';
@@ -14,20 +15,35 @@ const MAX_INIT_MESSAGE_BYTES = 4096;
 
 type Callback = (ptr: number, len: number) => number;
 type Alloc = (size: number) => number;
+type Spent = Omit<CallMeasure, 'memoryBytes' | 'entries'>;
+
+const nothingSpent = (): Spent => ({ wallMs: 0, inputBytes: 0, outputBytes: 0 });
 
 export class Guest {
   /** Logs and sends of the call in progress; a fresh record per call. */
   record: CallRecord = { logs: [], sends: [] };
+  /** The start function and init of this instance, measured (set by runInit). */
+  initMeasure: CallMeasure | undefined;
+  /** What guest code did since the last takeMeasure(): every entry into it is timed (enter()). */
+  private measured: Spent = nothingSpent();
   private readonly memory: GuestMemory;
   private readonly alloc: Alloc;
   private readonly init: Callback;
   readonly usersForStates: Callback | undefined;
   readonly interestedUsers: Callback | undefined;
+  /** The fuel counter (admission/fuel-meter.ts): fuel left; undefined when the module is not metered. */
+  private readonly fuel: WebAssembly.Global | undefined;
+  /** What the counter was set to, and which limit set it (for the message when it runs out). */
+  private budget = 0;
+  private budgetName = '';
+  /** Fuel used by start and init together (null: not metered). */
+  initFuelUsed: number | null = null;
 
   /** Instantiates (running the module's start function) and checks the exports' runtime shape. */
   constructor(
     module: WebAssembly.Module,
     private readonly maxOutputBytes: number,
+    private readonly fuelBudget?: FuelBudget,
   ) {
     let memory: GuestMemory | undefined;
     const imports = createImports(
@@ -38,6 +54,16 @@ export class Guest {
       () => this.record,
     );
     const exports = this.enter('the start function', () => new WebAssembly.Instance(module, imports).exports);
+    const fuel = exports[FUEL_EXPORT];
+    if (fuelBudget !== undefined) {
+      if (!(fuel instanceof WebAssembly.Global)) throw new GuestFailure(FaultCode.TRAP, `the metered module has no ${FUEL_EXPORT}`);
+      this.fuel = fuel;
+      // A metered module's start function is an export (fuel-meter.ts): run here, as instantiation would
+      // have, but with the counter set, and before memory is handed to the imports.
+      this.meter(fuelBudget.init, 'sandbox.max_fuel_init');
+      const start = exports[START_EXPORT] as (() => void) | undefined;
+      if (start !== undefined) this.enter('the start function', start);
+    }
     const version = exports[Export.ABI_VERSION];
     const value = version instanceof WebAssembly.Global ? version.value : undefined;
     if (value !== ABI_VERSION) {
@@ -60,10 +86,19 @@ export class Guest {
     return this.memory.byteLength;
   }
 
+  /** Fuel used since the counter was last set (past the budget when it ran out), or null if not metered. */
+  get fuelUsed(): number | null {
+    return this.fuel === undefined ? null : this.budget - Number(this.fuel.value);
+  }
+
   /** Runs init with the msgpack config; a config the module refuses becomes CONFIG_REJECTED with its message. */
   runInit(config: Uint8Array): void {
     const result = this.call(this.init, config, Export.INIT);
-    if (result === 0) return;
+    this.initFuelUsed = this.fuelUsed;
+    if (result === 0) {
+      this.initMeasure = this.takeMeasure(0);
+      return;
+    }
     // The whole range is checked against memory before the message is cut to what is shown.
     const message = this.readDescriptor(result, Export.INIT, Infinity);
     const { text, cut } = readUtf8Cut(message, MAX_INIT_MESSAGE_BYTES, 'init error message');
@@ -72,10 +107,21 @@ export class Guest {
 
   /** Calls a callback with `input`; returns a view of the result bytes, valid until the guest runs again. */
   invoke(callback: Callback, input: Uint8Array, name: string): Uint8Array {
+    if (this.fuelBudget !== undefined) this.meter(this.fuelBudget.perCall, 'sandbox.max_fuel_per_call');
     return this.readDescriptor(this.call(callback, input, name), name, this.maxOutputBytes);
   }
 
+  /** The call's measure, from the guest code run since the last one; starts the next one. */
+  takeMeasure(entries: number): CallMeasure {
+    // Written out field by field: a spread object takes the structured clone's slow path (module-pool.ts withId).
+    const { wallMs, inputBytes, outputBytes } = this.measured;
+    const measure = { wallMs, memoryBytes: this.memoryBytes, inputBytes, outputBytes, entries };
+    this.measured = nothingSpent();
+    return measure;
+  }
+
   private call(callback: Callback, input: Uint8Array, name: string): number {
+    this.measured.inputBytes += input.byteLength;
     const ptr = this.enter(Export.ALLOC, () => this.alloc(input.byteLength) >>> 0);
     if (ptr === 0) throw badOutput(`${Export.ALLOC}(${input.byteLength}) returned 0`);
     this.memory.write(ptr, input, `${Export.ALLOC}(${input.byteLength}) for ${name}`);
@@ -89,15 +135,44 @@ export class Guest {
    */
   private enter<T>(where: string, run: () => T): T {
     let value: T;
+    const start = performance.now();
     try {
       value = run();
     } catch (err) {
-      throw this.record.failure ?? err;
+      if (this.record.failure !== undefined) throw this.record.failure;
+      // The counter below zero: the meter's own check trapped (or the guest trapped after running out,
+      // before reaching one). Either way the call used more than its budget.
+      if (err instanceof WebAssembly.RuntimeError && this.outOfFuel) throw this.fuelExhausted(where);
+      throw err;
+    } finally {
+      this.measured.wallMs += performance.now() - start;
     }
+    // A function without calls or loops does not check (fuel-meter.ts): one may return past the budget.
+    if (this.outOfFuel) throw this.fuelExhausted(where);
     const failure = this.record.failure;
     if (failure === undefined) return value;
     if (!(failure instanceof GuestFailure)) throw failure;
     throw new GuestFailure(failure.code, `${failure.message} (caught by the module in ${where}, which went on: the call fails all the same)`);
+  }
+
+  private get outOfFuel(): boolean {
+    return this.fuel !== undefined && (this.fuel.value as bigint) < 0n;
+  }
+
+  private fuelExhausted(where: string): GuestFailure {
+    return new GuestFailure(FaultCode.FUEL_EXHAUSTED, `ran out of fuel in ${where}: used more than ${this.budget} (${this.budgetName})`);
+  }
+
+  /** Nothing used so far (for a task that may run no guest code). */
+  clearFuel(): void {
+    if (this.fuel !== undefined) this.meter(0, this.budgetName);
+  }
+
+  /** Sets the counter: the guest code that runs next may use `budget` fuel. */
+  private meter(budget: number, name: string): void {
+    this.fuel!.value = BigInt(budget);
+    this.budget = budget;
+    this.budgetName = name;
   }
 
   /**
@@ -108,6 +183,8 @@ export class Guest {
     const ptr = this.memory.readU32(descriptor, `${name} result descriptor`);
     const len = this.memory.readU32(descriptor + 4, `${name} result descriptor`);
     if (len > cap) throw new GuestFailure(FaultCode.OUTPUT_TOO_LARGE, `${name} result of ${len} bytes exceeds the cap of ${cap}`);
-    return this.memory.view(ptr, len, `${name} result`);
+    const view = this.memory.view(ptr, len, `${name} result`);
+    this.measured.outputBytes += len;
+    return view;
   }
 }
