@@ -1,3 +1,4 @@
+/// <reference path="./editor-types.d.ts" />
 // The SDK's public surface for module authors. The ABI exports live in exports.ts (re-exported by each
 // module's entry file); the msgpack codec and the wire plumbing are internal.
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /** `presence-sandbox`: the command-line entry. Errors are one `error:` line on stderr; see exitCodeFor. */
+import { buildCommand } from './build.js';
 import { checkCommand } from './check.js';
+import { initCommand } from './init.js';
 import { interestedCommand } from './interested.js';
 import { routeCommand } from './route.js';
 import { schemaCommand } from './schema.js';
@@ -10,7 +12,7 @@ import { UsageError, exitCodeFor, parseCommandArgs, type Command } from './usage
 import { validateCommand } from './validate.js';
 import { packageVersion } from './version.js';
 
-const commands: Command[] = [serveCommand, routeCommand, interestedCommand, checkCommand, validateCommand, schemaCommand];
+const commands: Command[] = [serveCommand, routeCommand, interestedCommand, checkCommand, validateCommand, schemaCommand, initCommand, buildCommand];
 
 const HELP = `Usage: presence-sandbox <command> [options]
 

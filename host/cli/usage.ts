@@ -23,6 +23,8 @@ export interface Command {
   options: NonNullable<ParseArgsConfig['options']>;
   /** String options that may also stand alone, and the value they then have (`--report` = `--report=table`). */
   bareValues?: Record<string, string>;
+  /** A command taking one positional argument (init DIR): the key its value is stored under. */
+  positional?: string;
   run(values: Record<string, string | boolean | undefined>): Promise<void>;
 }
 
@@ -31,8 +33,9 @@ export function parseCommandArgs(command: Command, argv: string[]): Record<strin
   const bare = command.bareValues ?? {};
   const args = argv.map((arg) => (arg.startsWith('--') && Object.hasOwn(bare, arg.slice(2)) ? `${arg}=${bare[arg.slice(2)]}` : arg));
   try {
-    const { values } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
-    return values;
+    const { values, positionals } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: command.positional !== undefined });
+    if (positionals.length > 1) throw new Error(`one ${command.positional} expected (got ${positionals.length})`);
+    return command.positional && positionals[0] !== undefined ? { ...values, [command.positional]: positionals[0] } : values;
   } catch (err) {
     throw new UsageError(`${command.name}: ${(err as Error).message} (see presence-sandbox ${command.name} --help)`);
   }

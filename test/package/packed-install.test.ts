@@ -80,7 +80,7 @@ describe('the tarball', () => {
       /^guest-sdk\//,
       /^docs\//,
       /^deploy\//,
-      /^(README\.md|LICENSE|package\.json)$/,
+      /^(README\.md|LICENSE|package\.json|asconfig\.json)$/,
     ];
     expect(packed.files.filter((f) => !allowed.some((a) => a.test(f)))).toEqual([]);
     expect(packed.files.filter((f) => /^(test|bench|\.ci|host|integrations)\/|^dist\/(test|bench)\/|\.map$/.test(f))).toEqual([]);

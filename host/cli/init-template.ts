@@ -1,0 +1,149 @@
+/**
+ * The files `presence-sandbox init DIR` writes: a module author's project outside this repo. The router
+ * uses only the SDK's public API (presence-sandbox/guest-sdk), like modules/example_presence_router; the
+ * unit test uses only the host's public API (PresenceHost) and node:test, so it needs nothing installed
+ * beyond what `npm install` of this package.json brings.
+ */
+
+export interface TemplateVersions {
+  /** This package's version, for the author's devDependency on it. */
+  presenceSandbox: string;
+  /** The AssemblyScript range this package's SDK is written for (its peerDependency). */
+  assemblyscript: string;
+}
+
+const ROUTER = `// A presence router: every state whose user is not in hidden_users goes to each user in watchers
+// (a help desk, an audit account), and the watchers are interested in everyone. Edit freely; keep the
+// two callbacks consistent (\`npx presence-sandbox check --config presence-sandbox.yaml\`).
+
+import {
+  Batch, Config, Field, InterestedUsers, PresenceRouter, Routing, UserIdSet, registerRouter,
+} from "presence-sandbox/guest-sdk";
+
+export * from "presence-sandbox/guest-sdk/exports";
+/** The router reads only user IDs, so the host sends nothing else. */
+// @ts-ignore: decorator (@global lets the SDK see the declaration)
+@global export const presence_fields: i32 = Field.USER_ID;
+
+class WatchersRouter extends PresenceRouter {
+  private readonly watchers: UserIdSet;
+  private readonly hidden: UserIdSet;
+
+  constructor(config: Config) {
+    super();
+    config.allowKeys(["watchers", "hidden_users"]);
+    this.watchers = config.userIdSet("watchers");
+    this.hidden = config.userIdSet("hidden_users");
+  }
+
+  getUsersForBatch(states: Batch): Routing {
+    const visible: i32[] = [];
+    for (let i = 0; i < states.length; i++) {
+      if (!this.hidden.hasUserOf(states, i)) visible.push(i);
+    }
+    const routing = new Routing();
+    for (let i = 0; i < this.watchers.size; i++) routing.addIndices(this.watchers.at(i), visible);
+    return routing;
+  }
+
+  getInterestedUsers(userId: string): InterestedUsers {
+    return this.watchers.has(userId) ? InterestedUsers.all() : new InterestedUsers();
+  }
+}
+
+registerRouter((config: Config): PresenceRouter => new WatchersRouter(config));
+`;
+
+function projectConfig(name: string): string {
+  return `# The module as an operator would serve it: presence-sandbox serve --config presence-sandbox.yaml
+modules:
+  - module: build/release.wasm
+    name: ${name}
+    config:
+      watchers: ["@helpdesk:example.org"]
+      hidden_users: ["@ceo:example.org"]
+`;
+}
+
+const UNIT_TEST = `// Unit test of the built module through the real host (real worker threads, real Wasm): npm test.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { PRESENCE_ALL_USERS, PresenceHost } from "presence-sandbox";
+
+const module = fileURLToPath(new URL("../build/release.wasm", import.meta.url));
+const config = { watchers: ["@helpdesk:example.org"], hidden_users: ["@ceo:example.org"] };
+const state = (user_id) => ({
+  user_id, state: "online", last_active_ts: 1, last_federation_update_ts: 0, last_user_sync_ts: 0,
+  status_msg: null, currently_active: true,
+});
+
+test("watchers receive every state but the hidden users'", async () => {
+  const host = await PresenceHost.create({ modules: [{ module, config }] });
+  try {
+    const routing = await host.getUsersForStates([state("@ann:example.org"), state("@ceo:example.org")]);
+    assert.deepEqual([...routing.keys()], ["@helpdesk:example.org"]);
+    assert.deepEqual([...routing.get("@helpdesk:example.org")].map((s) => s.user_id), ["@ann:example.org"]);
+  } finally {
+    await host.close();
+  }
+});
+
+test("watchers are interested in everyone, others in no one", async () => {
+  const host = await PresenceHost.create({ modules: [{ module, config }] });
+  try {
+    assert.equal(await host.getInterestedUsers("@helpdesk:example.org"), PRESENCE_ALL_USERS);
+    assert.equal((await host.getInterestedUsers("@ann:example.org")).size, 0);
+  } finally {
+    await host.close();
+  }
+});
+`;
+
+function readme(name: string): string {
+  return `# ${name}
+
+A Matrix presence router module for [presence-sandbox](https://www.npmjs.com/package/presence-sandbox),
+in AssemblyScript.
+
+\`\`\`sh
+npm install                     # presence-sandbox and the AssemblyScript compiler
+npx presence-sandbox build .    # build/release.wasm and build/debug.wasm, checked as the host admits them
+npm test                        # build, then the unit tests in test/ (node --test)
+npx presence-sandbox route --config presence-sandbox.yaml --states states.json
+npx presence-sandbox check --config presence-sandbox.yaml   # do the two callbacks agree?
+\`\`\`
+
+- \`index.ts\`: the router (the SDK's API: node_modules/presence-sandbox/docs/abi.md).
+- \`presence-sandbox.yaml\`: the module and its config, as an operator serves it.
+- \`asconfig.json\` extends \`presence-sandbox/asconfig.json\`, the compiler settings the host expects.
+`;
+}
+
+/** Relative path → content of every file init writes. */
+export function templateFiles(name: string, versions: TemplateVersions): Record<string, string> {
+  const manifest = {
+    name,
+    version: '0.1.0',
+    private: true,
+    type: 'module',
+    scripts: { build: 'presence-sandbox build .', test: 'presence-sandbox build . && node --test' },
+    devDependencies: { assemblyscript: versions.assemblyscript, 'presence-sandbox': `^${versions.presenceSandbox}` },
+  };
+  const asconfig = {
+    extends: 'presence-sandbox/asconfig.json',
+    entries: ['index.ts'],
+    targets: { release: { outFile: 'build/release.wasm' }, debug: { outFile: 'build/debug.wasm' } },
+  };
+  const tsconfig = { extends: 'presence-sandbox/tsconfig.json', include: ['./*.ts'] };
+  return {
+    'package.json': JSON.stringify(manifest, null, 2) + '\n',
+    'asconfig.json': JSON.stringify(asconfig, null, 2) + '\n',
+    'tsconfig.json': JSON.stringify(tsconfig, null, 2) + '\n',
+    'index.ts': ROUTER,
+    'presence-sandbox.yaml': projectConfig(name),
+    'test/router.test.mjs': UNIT_TEST,
+    'README.md': readme(name),
+    '.gitignore': 'node_modules/\nbuild/\n',
+  };
+}
