@@ -14,6 +14,7 @@ import { checkPin } from './pin.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { readModuleFile } from './read.js';
 import { resolveModuleFile } from './resolve.js';
+import { readSourceMapFile } from './source-map-file.js';
 
 export interface AdmittedModule {
   spec: ModuleSpec;
@@ -35,7 +36,8 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
   const bytes = await readModuleFile(file, spec.label, limits.max_module_bytes);
   checkPin(spec, file, bytes);
   const maxPages = Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES);
-  const { module, fields } = await compileAndInspect(bytes, spec.label, limits);
+  const sourceMap = await readSourceMapFile(file);
+  const { module, fields, codeShift } = await compileAndInspect(bytes, spec.label, limits);
   let config: Uint8Array;
   try {
     config = configPackr.pack(spec.config);
@@ -50,6 +52,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxDestinations: limits.max_destinations,
     maxInterestedUsers: limits.max_interested_users,
     maxResultEntries: limits.max_result_entries,
+    ...(sourceMap === undefined ? {} : { sourceMap: { text: sourceMap, codeShift } }),
   };
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them

@@ -13,12 +13,12 @@ import { readFields } from './fields.js';
 import { cappedMemorySection } from './memory-cap.js';
 import { UnknownOpcode, scanCode } from './opcodes.js';
 import { Refusal } from './refusal.js';
-import { Malformed, SectionId, replacePayloads, type Section } from './sections.js';
+import { Malformed, SectionId, readSections, replacePayloads, type Section } from './sections.js';
 import { readStructure } from './structure.js';
 import { cappedTableSection } from './table-cap.js';
 
 export type StaticCheckAnswer =
-  | { ok: true; module: WebAssembly.Module; fields: number; featureCheckMs: number; compileMs: number }
+  | { ok: true; module: WebAssembly.Module; fields: number; featureCheckMs: number; compileMs: number; codeShift: number }
   | { ok: false; reason: RefusalReason; message: string };
 
 export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
@@ -43,7 +43,8 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
 
   // The engine compiles on its own threads while this one walks the code: the two overlap.
   const started = performance.now();
-  const compiled = WebAssembly.compile(replacePayloads(bytes, replacements)).then(
+  const served = replacePayloads(bytes, replacements);
+  const compiled = WebAssembly.compile(served).then(
     (module) => ({ module, compileMs: performance.now() - started }),
     (error: Error) => ({ error }),
   );
@@ -64,7 +65,16 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
       message: `uses an instruction this host does not know (${unknown}); see docs/abi.md, "Features"`,
     };
   }
-  return { ok: true, module: result.module, fields, featureCheckMs, compileMs: result.compileMs };
+  return { ok: true, module: result.module, fields, featureCheckMs, compileMs: result.compileMs, codeShift: codeShift(bytes, served) };
+}
+
+/**
+ * How far the code section moved back when the caps rewrote sections before it: what turns a byte
+ * offset in the compiled module into one in the binary as built, which its source map describes.
+ */
+function codeShift(built: Uint8Array, served: Uint8Array): number {
+  const codeStart = (bytes: Uint8Array) => readSections(bytes).find((s) => s.id === SectionId.CODE)?.payloadStart ?? 0;
+  return served === built ? 0 : codeStart(built) - codeStart(served);
 }
 
 function sectionOf(sections: Section[], id: number): Section {

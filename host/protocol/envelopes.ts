@@ -20,6 +20,15 @@ export interface WorkerSetup {
   maxInterestedUsers: number;
   /** Most entries (user IDs plus indices, repeats included) one result may hold. */
   maxResultEntries: number;
+  /** The module's source map, when one was found next to it (worker/trap-location.ts). */
+  sourceMap?: SourceMapSetup;
+}
+
+/** A source map as admission found it: its text (size-capped, not yet parsed) and where the code moved. */
+export interface SourceMapSetup {
+  text: string;
+  /** Added to a byte offset in the compiled binary to get the offset in the binary as built. */
+  codeShift: number;
 }
 
 /** `slot`: where the worker records the task's phases (task-clock.ts); -1 for none. */
