@@ -14,8 +14,8 @@ export const LOG_LEVEL_OPTION = { 'log-level': { type: 'string' } } as const;
 export const logLevelUsage = (column: number): string =>
   [
     `  --log-level LEVEL  the modules' log lines at LEVEL and above on stderr; at debug, their`,
-    `send_local_online_presence_to calls too (default warn; env ${FLAG_ENVIRONMENT['log-level']}, then LOG_LEVEL)`,
-    `${LOG_LEVEL_NAMES.join('|')}`,
+    `send_local_online_presence_to calls too (default: warnings and errors only; env`,
+    `${FLAG_ENVIRONMENT['log-level']}, then LOG_LEVEL): ${LOG_LEVEL_NAMES.join('|')}`,
   ].join(`\n${' '.repeat(column)}`);
 
 const rank = (level: string): number => (level === 'silent' ? Infinity : pino.levels.values[level]!);
