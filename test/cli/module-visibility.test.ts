@@ -22,14 +22,15 @@ const STDLIB_ONLY = /users_for_states skipped \(trap\): abort: Index out of rang
 
 let dir: string;
 let trapLine: number;
+let unreachableLine: number;
 
 /** A folder holding the debug build as `trap.wasm`, with `map` (or none) as its `trap.wasm.map`. */
-async function moduleDir(name: string, map?: (built: string) => Promise<void>): Promise<string> {
+async function moduleDir(name: string, map?: (built: string) => Promise<void>, config = '{}'): Promise<string> {
   const folder = join(dir, name);
   await mkdir(folder, { recursive: true });
   await copyFile(join(dir, 'build', 'stdlib_trap.wasm'), join(folder, 'trap.wasm'));
   await map?.(join(folder, 'trap.wasm.map'));
-  await writeFile(join(folder, 'c.yaml'), `modules:\n  - module: ./trap.wasm\n    name: trap\n${SANDBOX}`);
+  await writeFile(join(folder, 'c.yaml'), `modules:\n  - module: ./trap.wasm\n    name: trap\n    config: ${config}\n${SANDBOX}`);
   await writeFile(join(folder, 'states.json'), STATES);
   return folder;
 }
@@ -50,7 +51,9 @@ beforeAll(async () => {
   await compileAsFixture('stdlib_trap', join(dir, 'build'), 'debug');
   const source = (await readFile(asFixturePath('stdlib_trap'), 'utf8')).split('\n');
   trapLine = source.findIndex((l) => l.includes('TRAP LINE')) + 1;
+  unreachableLine = source.findIndex((l) => l.includes('UNREACHABLE LINE')) + 1;
   expect(trapLine).toBeGreaterThan(0);
+  expect(unreachableLine).toBeGreaterThan(0);
 }, 120_000);
 
 describe('route and interested --log-level', () => {
@@ -102,6 +105,15 @@ describe('a trap inside the standard library names the author\'s line (debug bui
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(
       new RegExp(`^warn \\[trap\\]: users_for_states skipped \\(trap\\): abort: Index out of range at test/fixtures/as/stdlib_trap\\.ts:${trapLine}:\\d+ \\(in ~lib/array\\.ts:\\d+:\\d+\\)\\n$`),
+    );
+  });
+
+  it('a runtime trap in the author\'s code: its line', async () => {
+    const copyMap = async (map: string) => copyFile(join(dir, 'build', 'stdlib_trap.wasm.map'), map);
+    const folder = await moduleDir('unreachable', copyMap, '{"unreachable": true}');
+    const run = await route(folder);
+    expect(run.stderr).toMatch(
+      new RegExp(`^warn \\[trap\\]: users_for_states skipped \\(trap\\): trap: unreachable at test/fixtures/as/stdlib_trap\\.ts:${unreachableLine}:\\d+\\n$`),
     );
   });
 
