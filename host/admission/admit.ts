@@ -14,6 +14,7 @@ import { checkPin } from './pin.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { readModuleFile } from './read.js';
 import { resolveModuleFile } from './resolve.js';
+import { readSourceMapFile } from './source-map-file.js';
 
 export interface AdmittedModule {
   spec: ModuleSpec;
@@ -39,7 +40,8 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
   const bytes = await readModuleFile(file, spec.label, limits.max_module_bytes);
   checkPin(spec, file, bytes);
   const maxPages = Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES);
-  const { module, fields } = await compileAndInspect(bytes, spec.label, limits);
+  const sourceMap = await readSourceMapFile(file);
+  const { module, fields, codeShift } = await compileAndInspect(bytes, spec.label, limits);
   let config: Uint8Array;
   try {
     config = configPackr.pack(spec.config);
@@ -55,6 +57,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxInterestedUsers: limits.max_interested_users,
     maxResultEntries: limits.max_result_entries,
     ...(limits.fuel_metering ? { fuel: { perCall: limits.max_fuel_per_call, init: limits.max_fuel_init } } : {}),
+    ...(sourceMap === undefined || codeShift === undefined ? {} : { sourceMap: { text: sourceMap, codeShift } }),
   };
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them

@@ -19,6 +19,8 @@ const CHECK_WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSize
 export interface InspectedModule {
   module: WebAssembly.Module;
   fields: number;
+  /** Byte offset in the binary as built minus the one in `module` (static-check.ts codeShift); absent when fuel metering rewrote the code. */
+  codeShift?: number;
 }
 
 /** Resolves the compiled, capped module; `bytes` is moved to the worker and unusable afterwards. */
@@ -43,7 +45,7 @@ export function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: string,
     };
     worker.once('message', (answer: StaticCheckAnswer) => {
       settled = true;
-      if (answer.ok) resolve({ module: answer.module, fields: answer.fields });
+      if (answer.ok) resolve({ module: answer.module, fields: answer.fields, codeShift: answer.codeShift });
       else reject(moduleRefused(label, answer.reason, answer.message));
     });
     worker.once('error', (err: Error) => fail(`the admission check failed: ${err.message}`));

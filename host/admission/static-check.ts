@@ -15,12 +15,13 @@ import { meterFuel } from './fuel-meter.js';
 import { cappedMemorySection } from './memory-cap.js';
 import { UnknownOpcode, scanCode } from './opcodes.js';
 import { Refusal } from './refusal.js';
-import { Malformed, SectionId, replacePayloads, type Section } from './sections.js';
+import { Malformed, SectionId, readSections, replacePayloads, type Section } from './sections.js';
 import { readStructure, type ModuleStructure } from './structure.js';
 import { cappedTableSection } from './table-cap.js';
 
 export type StaticCheckAnswer =
-  | { ok: true; module: WebAssembly.Module; fields: number; featureCheckMs: number; compileMs: number; fuelMeterMs?: number }
+  // codeShift: absent when the code itself was rewritten (fuel metering), so a source map no longer fits.
+  | { ok: true; module: WebAssembly.Module; fields: number; featureCheckMs: number; compileMs: number; fuelMeterMs?: number; codeShift?: number }
   | { ok: false; reason: RefusalReason; message: string };
 
 export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
@@ -46,7 +47,8 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
 
   // The engine compiles on its own threads while this one walks the code: the two overlap.
   const started = performance.now();
-  const compiled = compile(replacePayloads(bytes, replacements));
+  const served = replacePayloads(bytes, replacements);
+  const compiled = compile(served);
   let unknown: string | undefined;
   try {
     if (structure.code !== undefined) scanCode(bytes, structure.code.payloadStart, structure.code.end);
@@ -55,7 +57,8 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
     unknown = err.message;
   }
   const featureCheckMs = performance.now() - started;
-  return answer(await compiled, unknown, featureCheckMs, fields);
+  const checked = answer(await compiled, unknown, featureCheckMs, fields);
+  return checked.ok ? { ...checked, codeShift: codeShift(bytes, served) } : checked;
 }
 
 /**
@@ -101,6 +104,15 @@ function answer(
     };
   }
   return { ok: true, module: result.module, fields, featureCheckMs, compileMs: result.compileMs };
+}
+
+/**
+ * How far the code section moved back when the caps rewrote sections before it: what turns a byte
+ * offset in the compiled module into one in the binary as built, which its source map describes.
+ */
+function codeShift(built: Uint8Array, served: Uint8Array): number {
+  const codeStart = (bytes: Uint8Array) => readSections(bytes).find((s) => s.id === SectionId.CODE)?.payloadStart ?? 0;
+  return served === built ? 0 : codeStart(built) - codeStart(served);
 }
 
 function sectionOf(sections: Section[], id: number): Section {

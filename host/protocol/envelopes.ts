@@ -22,12 +22,21 @@ export interface WorkerSetup {
   maxResultEntries: number;
   /** The module is fuel-metered (admission/fuel-meter.ts) with these budgets; absent when metering is off. */
   fuel?: FuelBudget;
+  /** The module's source map, when one was found next to it and its code is as built (worker/trap-location.ts). */
+  sourceMap?: SourceMapSetup;
 }
 
 /** sandbox.max_fuel_per_call and sandbox.max_fuel_init. */
 export interface FuelBudget {
   perCall: number;
   init: number;
+}
+
+/** A source map as admission found it: its text (size-capped, not yet parsed) and where the code moved. */
+export interface SourceMapSetup {
+  text: string;
+  /** Added to a byte offset in the compiled binary to get the offset in the binary as built. */
+  codeShift: number;
 }
 
 /** `slot`: where the worker records the task's phases (task-clock.ts); -1 for none. */

@@ -14,6 +14,18 @@ export class GuestFailure extends Error {
   }
 }
 
+/** A module's call of `env.abort` (AssemblyScript's assertion and bounds failures). */
+export class GuestAbort extends GuestFailure {
+  constructor(
+    /** The abort's message. */
+    readonly text: string,
+    /** `file:line:column` as the module gave it, if it did. */
+    readonly at: string | undefined,
+  ) {
+    super(FaultCode.TRAP, `abort: ${text}${at === undefined ? '' : ` at ${at}`}`);
+  }
+}
+
 export function badOutput(message: string): GuestFailure {
   return new GuestFailure(FaultCode.BAD_OUTPUT, message);
 }

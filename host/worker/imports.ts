@@ -10,11 +10,10 @@
  */
 import { LOG_LEVELS } from '../protocol/abi.js';
 import type { GuestLog } from '../protocol/envelopes.js';
-import { GuestFailure, badOutput } from './guest-failure.js';
+import { GuestAbort, badOutput } from './guest-failure.js';
 import type { GuestMemory } from './guest-memory.js';
 import { readUtf16leCut, readUtf8Cut } from './guest-text.js';
 import { readUserIdList } from './output-reader.js';
-import { FaultCode } from '../errors.js';
 
 /** Longest log or abort text kept; the rest is cut so a module cannot flood the host's logs. */
 const MAX_TEXT_BYTES = 1024;
@@ -81,8 +80,7 @@ export function createImports(memory: () => GuestMemory, record: () => CallRecor
         const mem = memory();
         const text = readAssemblyScriptString(mem, u32(message, 'abort message'), 'abort message') ?? 'abort';
         const where = readAssemblyScriptString(mem, u32(file, 'abort file'), 'abort file');
-        const at = where !== undefined ? ` at ${where}:${u32(line, 'abort line')}:${u32(column, 'abort column')}` : '';
-        throw new GuestFailure(FaultCode.TRAP, `abort: ${text}${at}`);
+        throw new GuestAbort(text, where !== undefined ? `${where}:${u32(line, 'abort line')}:${u32(column, 'abort column')}` : undefined);
       }),
     },
   };

@@ -37,12 +37,16 @@ import type {
 import { Phase, TaskClock } from '../protocol/task-clock.js';
 import { Guest } from './guest.js';
 import { classify, GuestFailure } from './guest-failure.js';
+import { TRAP_STACK_FRAMES, TrapLocator } from './trap-location.js';
 import { readInterest, readRouting } from './output-reader.js';
 import { inRequestIndices, routeBatch } from '../wire/route-batch.js';
 
 const setup = workerData as WorkerSetup;
 const encoder = new TextEncoder();
 const clock = new TaskClock(setup.clock.buffer, setup.clock.epoch);
+const locator = setup.sourceMap === undefined ? undefined : new TrapLocator(setup.sourceMap);
+// Only for a module with a map: deeper stacks cost every error of this thread a little more to capture.
+if (locator !== undefined) Error.stackTraceLimit = Math.max(Error.stackTraceLimit, TRAP_STACK_FRAMES);
 
 /** This thread's instance of the module (per thread by design: each worker serves one module). */
 let guest: Guest | undefined;
@@ -77,7 +81,7 @@ export default function handle(task: Task): Outcome<Value> {
     }
   } catch (err) {
     clock.mark(task.slot, task.id, Phase.done);
-    return { ok: false, failure: classify(err), logs: [], sends: [], fuelUsed: null };
+    return { ok: false, failure: describe(err), logs: [], sends: [], fuelUsed: null };
   }
   // The wire's batch is checked first, which is the host's work (route-batch.ts marks `calling` after).
   clock.mark(task.slot, task.id, task.kind === 'users_for_states_batch' ? Phase.checking : Phase.calling);
@@ -115,7 +119,7 @@ function callGuest(current: Guest, task: Task, instantiated: boolean): Outcome<V
   } catch (err) {
     guest = undefined;
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
-    const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : classify(err);
+    const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : describe(err);
     return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], fuelUsed: fuelUsed(), measure: current.takeMeasure(0) };
   }
 }
@@ -126,6 +130,12 @@ function entriesOf(value: Value): number {
   if (Array.isArray(value)) return value.length;
   if ('destinations' in value) return value.destinations.length + value.indices.length;
   return 0;
+}
+
+/** The failure's code and message, naming the author's source line for a trap when the module has a map. */
+function describe(err: unknown): Failure {
+  const failure = classify(err);
+  return locator === undefined ? failure : locator.describe(failure, err);
 }
 
 /**

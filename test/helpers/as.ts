@@ -22,11 +22,11 @@ export function asFixturePath(name: string): string {
 }
 
 /**
- * Compiles `test/fixtures/as/<name>.ts` with asconfig.json's release target and writes it to
- * `<dir>/<name>.wasm` (creating `dir`). Resolves to the written path; rejects with the fixture's path and
+ * Compiles `test/fixtures/as/<name>.ts` with asconfig.json's release target (or its debug one, which
+ * also writes the source map, `<name>.wasm.map`) and writes it to `<dir>/<name>.wasm` (creating `dir`). Resolves to the written path; rejects with the fixture's path and
  * the compiler's messages when it does not compile.
  */
-export async function compileAsFixture(name: string, dir: string): Promise<string> {
+export async function compileAsFixture(name: string, dir: string, target: "release" | "debug" = "release"): Promise<string> {
   const entry = asFixturePath(name);
   try {
     await access(entry);
@@ -34,18 +34,22 @@ export async function compileAsFixture(name: string, dir: string): Promise<strin
     throw new Error(`as fixture ${entry}: cannot read: ${(cause as Error).message}`, { cause });
   }
   let wasm: Uint8Array | undefined;
+  let map: string | undefined;
   let output = "";
   const sink = { write: (chunk: string | Uint8Array) => { output += String(chunk); return true; } };
   const { error } = await asc.main(
     [
-      relative(ROOT, entry), "--baseDir", ROOT, "--config", "asconfig.json", "--target", "release",
+      relative(ROOT, entry), "--baseDir", ROOT, "--config", "asconfig.json", "--target", target,
       "--outFile", `${name}.wasm`,
     ],
     {
       stdout: sink,
       stderr: sink,
       // Keep the binary in memory (asc would write it under --baseDir); only the .wasm is wanted.
-      writeFile: (file, contents) => { if (file.endsWith(".wasm")) wasm = new Uint8Array(contents as Uint8Array); },
+      writeFile: (file, contents) => {
+        if (file.endsWith(".wasm")) wasm = new Uint8Array(contents as Uint8Array);
+        if (file.endsWith(".wasm.map")) map = String(contents);
+      },
     },
   );
   if (error || wasm === undefined) {
@@ -54,5 +58,6 @@ export async function compileAsFixture(name: string, dir: string): Promise<strin
   const path = join(dir, `${name}.wasm`);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, wasm);
+  if (map !== undefined) await writeFile(`${path}.map`, map);
   return path;
 }
