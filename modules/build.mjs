@@ -1,7 +1,9 @@
 // Builds every modules/<name>/ that has an index.ts into modules/<name>/build/{release,debug}.wasm with
 // the AssemblyScript compiler's programmatic API and the targets in asconfig.json, then checks that
 // each binary imports nothing outside docs/abi.md's allow-list, so a stray `env.seed` or `env.trace`
-// fails the build here instead of at load time.
+// fails the build here instead of at load time. Modules written in Rust (a src/lib.rs) are built by
+// build-rust.mjs, when Debian's rustc is installed; without it they are skipped with the install command,
+// and the other modules still build (the Rust module's tests then fail, naming that command).
 //
 //     node modules/build.mjs                      # every module
 //     node modules/build.mjs example_presence_router
@@ -13,6 +15,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker, isMainThread, parentPort } from "node:worker_threads";
+import { RUSTC, RUST_INSTALL_HINT, buildRust, rustModules, rustcAvailable } from "./build-rust.mjs";
 
 const modulesDir = dirname(fileURLToPath(import.meta.url));
 const root = dirname(modulesDir);
@@ -23,6 +26,7 @@ function moduleNames(only) {
   const all = readdirSync(modulesDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(modulesDir, d.name, "index.ts")))
     .map((d) => d.name)
+    .concat(rustModules())
     .sort();
   const unknown = only.filter((n) => !all.includes(n));
   if (unknown.length > 0) throw new Error(`no such module: ${unknown.join(", ")} (have: ${all.join(", ")})`);
@@ -30,6 +34,14 @@ function moduleNames(only) {
 }
 
 async function compile(name, target) {
+  const outFile = rustModules().includes(name) ? relative(root, await buildRust(name, target)) : await compileAssemblyScript(name, target);
+  const imports = WebAssembly.Module.imports(await WebAssembly.compile(await readFile(join(root, outFile))));
+  const stray = imports.map((i) => `${i.module}.${i.name}`).filter((i) => !ALLOWED_IMPORTS.has(i));
+  if (stray.length > 0) throw new Error(`${name} (${target}): imports outside the ABI allow-list: ${stray.join(", ")}`);
+  return outFile;
+}
+
+async function compileAssemblyScript(name, target) {
   const entry = relative(root, join(modulesDir, name, "index.ts"));
   const outFile = relative(root, join(modulesDir, name, "build", `${target}.wasm`));
   let output = "";
@@ -39,9 +51,6 @@ async function compile(name, target) {
     { stdout: sink, stderr: sink },
   );
   if (error) throw new Error(`${name} (${target}): ${error.message}\n${output}`);
-  const imports = WebAssembly.Module.imports(await WebAssembly.compile(await readFile(join(root, outFile))));
-  const stray = imports.map((i) => `${i.module}.${i.name}`).filter((i) => !ALLOWED_IMPORTS.has(i));
-  if (stray.length > 0) throw new Error(`${name} (${target}): imports outside the ABI allow-list: ${stray.join(", ")}`);
   return outFile;
 }
 
@@ -78,8 +87,15 @@ if (!isMainThread) {
 } else {
   try {
     const started = Date.now();
-    const names = moduleNames(process.argv.slice(2));
+    const only = process.argv.slice(2);
+    let names = moduleNames(only);
     if (names.length === 0) throw new Error("no modules/<name>/index.ts found");
+    if (!rustcAvailable()) {
+      const rust = names.filter((n) => rustModules().includes(n));
+      if (rust.length > 0 && only.length > 0) throw new Error(`no ${RUSTC} to build ${rust.join(", ")}: ${RUST_INSTALL_HINT}`);
+      for (const n of rust) console.warn(`skipped ${n}: no ${RUSTC} (install with: ${RUST_INSTALL_HINT})`);
+      names = names.filter((n) => !rust.includes(n));
+    }
     await runJobs(names.flatMap((name) => TARGETS.map((target) => [name, target])));
     console.log(`${names.length} module(s) in ${Date.now() - started} ms`);
   } catch (err) {

@@ -2,11 +2,14 @@
  * The ABI's exports and imports checked against docs/abi.md, from the binary's own declarations: kinds,
  * the exact function signatures and `presence_abi_version`'s type, so a module whose callbacks would
  * fail every call (or "work" by accident, as `(f64, f64) -> f64` does through JS number conversion) never
- * loads. The global's value is read in the worker at instantiation (host/worker/guest.ts).
+ * loads. A global `presence_abi_version`'s value is read in the worker at instantiation (host/worker/guest.ts);
+ * a function one's here, from its body.
  */
 import { RefusalReason } from '../errors.js';
 import {
+  ABI_VERSION,
   ABI_VERSION_GLOBAL,
+  MARKER_FUNCTION,
   CALLBACK_EXPORTS,
   EXPORT_SIGNATURES,
   Export,
@@ -17,7 +20,7 @@ import {
 } from '../protocol/abi.js';
 import { ValType } from './features.js';
 import { Refusal } from './refusal.js';
-import { ExternKind, type FuncType, type Global, type ModuleStructure } from './structure.js';
+import { ExternKind, type FuncType, type ModuleStructure } from './structure.js';
 
 const KIND_NAMES = ['function', 'table', 'memory', 'global', 'tag'];
 const TYPE_NAMES = new Map<number, string>([
@@ -35,7 +38,8 @@ export function checkContract(structure: ModuleStructure): void {
 
   for (const [name, kind] of REQUIRED_EXPORTS) {
     const found = structure.exports.get(name);
-    if (found === undefined || KIND_NAMES[found.kind] !== kind) {
+    // A marker's kind is checked by exportedMarker, which knows both its forms.
+    if (found === undefined || (KIND_NAMES[found.kind] !== kind && name !== Export.ABI_VERSION)) {
       const got = found === undefined ? 'it is missing' : `it is a ${KIND_NAMES[found.kind] ?? `kind ${found.kind}`}`;
       throw new Refusal(RefusalReason.MISSING_EXPORT, `must export ${kind} ${name}, but ${got} (see docs/abi.md)`);
     }
@@ -60,33 +64,62 @@ export function checkContract(structure: ModuleStructure): void {
     if (found !== undefined) checkSignature(`export ${name}`, structure.functionType(found.index), signature);
   }
 
-  exportedMarker(structure, Export.ABI_VERSION);
+  const version = exportedMarker(structure, Export.ABI_VERSION)!;
+  // The global form's value is read at instantiation (the worker); the function form is never run, so here.
+  if (version.form === 'function' && version.value !== ABI_VERSION) {
+    throw new Refusal(RefusalReason.ABI_VERSION, `${Export.ABI_VERSION} is ${version.value}; this host implements ABI version ${ABI_VERSION}`);
+  }
 }
 
+/** An ABI marker's declaration: its value when the host can read it without running anything. */
+export interface Marker {
+  /** The constant (a single `i32.const`), or undefined when the initialiser is anything else (global form only). */
+  value: number | undefined;
+  form: 'global' | 'function';
+}
+
+/** The one hint, in every refusal of a marker's declaration, for toolchains that export addresses. */
+const MARKER_FORMS =
+  `the ABI requires an immutable i32 global, or a function () -> (i32) whose body is exactly \`i32.const N\` `
+    + `(the form for toolchains such as rustc that export a static's address, not its value): docs/abi.md, "ABI markers"`;
+
 /**
- * An ABI marker export (`presence_abi_version`, `presence_fields`): an immutable i32 global whose value
- * the host reads, never a value the module computes. The one place such an export's declaration is
- * checked. Undefined when the module does not export `name`.
+ * An ABI marker export (`presence_abi_version`, `presence_fields`): a value the host reads from the
+ * binary, never one the module computes. Two forms (ABI 1.1): an immutable i32 global, or a function
+ * `() -> i32` whose body is exactly `i32.const N; end`, read from its bytes, never called. The one place
+ * such an export's declaration is checked. Undefined when the module does not export `name`.
  */
-export function exportedMarker(structure: ModuleStructure, name: string): Global | undefined {
+export function exportedMarker(structure: ModuleStructure, name: string): Marker | undefined {
   const found = structure.exports.get(name);
   if (found === undefined) return undefined;
+  if (found.kind === ExternKind.FUNCTION) return functionMarker(structure, name, found.index);
   if (found.kind !== ExternKind.GLOBAL) {
-    throw new Refusal(
-      RefusalReason.ABI_TYPE,
-      `exports ${name} as a ${KIND_NAMES[found.kind] ?? `kind ${found.kind}`}; the ABI requires an immutable i32 global (docs/abi.md)`,
-    );
+    throw new Refusal(RefusalReason.ABI_TYPE, `exports ${name} as a ${KIND_NAMES[found.kind] ?? `kind ${found.kind}`}; ${MARKER_FORMS}`);
   }
   const global = structure.globals[found.index];
   if (global === undefined) throw new Refusal(RefusalReason.MISSING_EXPORT, `${name} names global ${found.index}, which does not exist`);
   const type = TYPE_NAMES.get(global.valType);
   if (type !== ABI_VERSION_GLOBAL.type || global.mutable !== ABI_VERSION_GLOBAL.mutable) {
+    throw new Refusal(RefusalReason.ABI_TYPE, `${name} is ${global.mutable ? 'a mutable' : 'an immutable'} ${type} global; ${MARKER_FORMS}`);
+  }
+  return { value: global.i32Const, form: 'global' };
+}
+
+function functionMarker(structure: ModuleStructure, name: string, index: number): Marker {
+  const type = structure.functionType(index);
+  if (type === undefined) throw new Refusal(RefusalReason.MISSING_EXPORT, `${name} names function ${index}, which does not exist`);
+  const signature = formatSignature({ params: type.params.map(typeName), results: type.results.map(typeName) });
+  if (signature !== formatSignature(MARKER_FUNCTION)) {
+    throw new Refusal(RefusalReason.ABI_TYPE, `${name} is a function of type ${signature}; ${MARKER_FORMS}`);
+  }
+  const value = structure.constantI32Body(index);
+  if (value === undefined) {
     throw new Refusal(
       RefusalReason.ABI_TYPE,
-      `${name} is ${global.mutable ? 'a mutable' : 'an immutable'} ${type} global; the ABI requires an immutable i32 (docs/abi.md)`,
+      `${name} is a function whose body is not exactly \`i32.const N\`, so the host cannot read it without running the module; ${MARKER_FORMS}`,
     );
   }
-  return global;
+  return { value, form: 'function' };
 }
 
 function checkSignature(what: string, type: FuncType | undefined, wanted: Signature): void {

@@ -10,13 +10,13 @@ import { exportedMarker } from './contract.js';
 import { Refusal } from './refusal.js';
 import type { ModuleStructure } from './structure.js';
 
-const HOW = `declare it as (global (export "${Export.FIELDS}") i32 (i32.const <mask>)), bit i for field i of the state tuple, bit 0 (user_id) always set (docs/abi.md, "Field projection")`;
+const HOW = `declare it as (global (export "${Export.FIELDS}") i32 (i32.const <mask>)) or a function () -> (i32) returning exactly i32.const <mask>, bit i for field i of the state tuple, bit 0 (user_id) always set (docs/abi.md, "Field projection")`;
 
 /** The module's field mask: bit i set when it reads field i of the state tuple. */
 export function readFields(structure: ModuleStructure): number {
-  const global = exportedMarker(structure, Export.FIELDS);
-  if (global === undefined) return ALL_FIELDS;
-  const mask = global.i32Const;
+  const marker = exportedMarker(structure, Export.FIELDS);
+  if (marker === undefined) return ALL_FIELDS;
+  const mask = marker.value;
   if (mask === undefined) {
     throw new Refusal(RefusalReason.ABI_TYPE, `${Export.FIELDS} is not initialised by a single i32.const, so the host cannot read it without running the module; ${HOW}`);
   }

@@ -47,6 +47,11 @@ export interface ModuleStructure {
   functionType(index: number): FuncType | undefined;
   /** The type at a type index. */
   type(index: number): FuncType | undefined;
+  /**
+   * The value when the function's body is exactly `i32.const N; end` with no locals (an ABI marker in
+   * function form), else undefined, as for an imported or missing function. Read from the bytes, never run.
+   */
+  constantI32Body(index: number): number | undefined;
   /** Defined globals (imported globals are refused by the allow-list). */
   globals: Global[];
   tables: Table[];
@@ -80,6 +85,11 @@ export function readStructure(bytes: Uint8Array, limits: SandboxLimits): ModuleS
     },
     type(index) {
       return index >= typeOffsets.length ? undefined : readFuncType(new Reader(bytes, typeOffsets[index]!, bytes.length));
+    },
+    constantI32Body(index) {
+      const code = this.code;
+      const defined = index - importTypes.length;
+      return code === undefined || defined < 0 ? undefined : constantBody(bytes, code, defined);
     },
     globals: [],
     tables: [],
@@ -276,6 +286,22 @@ function constI32(bytes: Uint8Array, start: number, end: number): number | undef
   const r = new Reader(bytes, start + 1, end);
   const value = r.s32();
   return r.at === end - 1 ? value : undefined;
+}
+
+/** The `defined`-th body of the code section when it is exactly `(locals 0) i32.const N end`. */
+function constantBody(bytes: Uint8Array, code: Section, defined: number): number | undefined {
+  const r = payload(bytes, code);
+  if (defined >= r.u32()) return undefined;
+  for (let i = 0; i < defined; i++) {
+    const size = r.u32();
+    r.at += size;
+    if (r.at > r.end) throw new Malformed(`function body ${i} runs past the code section`);
+  }
+  const size = r.u32();
+  const start = r.at;
+  const end = start + size;
+  if (end > r.end || size < 4 || bytes[start] !== 0 || bytes[end - 1] !== 0x0b) return undefined;
+  return constI32(bytes, start + 1, end);
 }
 
 /**

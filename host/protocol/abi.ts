@@ -60,6 +60,9 @@ export const IMPORT_SIGNATURES: ReadonlyMap<string, Signature> = new Map([
 /** `presence_abi_version`'s type: an immutable i32 (its value is read once, at instantiation). */
 export const ABI_VERSION_GLOBAL = { type: 'i32', mutable: false } as const;
 
+/** An ABI marker in function form (ABI 1.1): `() -> i32`, its body exactly `i32.const N`. */
+export const MARKER_FUNCTION: Signature = { params: [], results: ['i32'] };
+
 export function formatSignature(signature: Signature): string {
   return `(${signature.params.join(', ')}) -> (${signature.results.join(', ')})`;
 }

@@ -65,7 +65,8 @@ export class Guest {
       if (start !== undefined) this.enter('the start function', start);
     }
     const version = exports[Export.ABI_VERSION];
-    const value = version instanceof WebAssembly.Global ? version.value : undefined;
+    // The function form (ABI 1.1) is never called: admission read its constant body and checked it.
+    const value = version instanceof WebAssembly.Global ? version.value : typeof version === 'function' ? ABI_VERSION : undefined;
     if (value !== ABI_VERSION) {
       throw new GuestFailure(
         RefusalReason.ABI_VERSION,

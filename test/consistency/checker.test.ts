@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAsFixture } from '../helpers/as.js';
 import { writeWatFixture } from '../helpers/wat.js';
 import { checkTarget, formatPrecision, userPool, withSubject, DEFAULT_SERVERS } from '../helpers/consistency.js';
+import { EXAMPLE_ROUTERS } from '../helpers/rust-module.js';
 
 const RUNS = { runs: 50 };
 const TEAM = { watcher: '@watcher:example.com', team: ['@alice:example.com', '@bob:example.com', '@carol:example.org', '@bea:example.com'] };
@@ -73,15 +74,15 @@ describe('the checker finds inconsistent modules and shrinks them', () => {
 });
 
 describe('precision, as docs/consistency.md measures it', () => {
-  it('the seed\'s ExamplePresenceRouter is sound but not precise: blacklisted users never reach the gobbler', async () => {
+  it.each(EXAMPLE_ROUTERS)('the seed\'s ExamplePresenceRouter (%s) is sound but not precise: blacklisted users never reach the gobbler', async (example) => {
     const config = { always_send_to_users: ['@presence_gobbler:example.org'], blacklisted_users: ['@alice:example.com', '@bob:example.com'] };
-    const report = await withSubject([{ module: 'example_presence_router', config }], (subject) => checkTarget(subject, RUNS));
+    const report = await withSubject([{ module: example, config }], (subject) => checkTarget(subject, RUNS));
     expect(report.failures).toEqual([]);
     expect(report.precision).toEqual([
       { user: '@presence_gobbler:example.org', interest: 'ALL', sampled: 12, unreached: ['@alice:example.com', '@bob:example.com'] },
     ]);
-    expect(formatPrecision('example_presence_router', report.precision[0]!)).toBe(
-      "example_presence_router: @presence_gobbler:example.org is interested in ALL, but 2 of 12 sampled users' states never reach it (17%): @alice:example.com, @bob:example.com",
+    expect(formatPrecision(example, report.precision[0]!)).toBe(
+      `${example}: @presence_gobbler:example.org is interested in ALL, but 2 of 12 sampled users' states never reach it (17%): @alice:example.com, @bob:example.com`,
     );
   });
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PresenceHost, PresenceService, PRESENCE_ALL_USERS, RefusalReason, recorder, type SandboxError } from '../helpers/host.js';
 import { get, post } from '../helpers/http.js';
 import { canonical, exampleRouter, synapse, type State } from '../reference/synapse-seeds.js';
+import { EXAMPLE_ROUTERS } from '../helpers/rust-module.js';
 
 const ZOE = '@zoë:example.org';
 const CONFIG = {
@@ -50,11 +51,12 @@ const BAD: Array<[string, string, string]> = [
   ['a non-ASCII server name', '@zoë:zoë.org', 'server name'],
 ];
 
-describe('a historical user ID through the library API', () => {
+// The example router in both languages: the Rust twin checks its config's user IDs with its own grammar.
+describe.each(EXAMPLE_ROUTERS)('a historical user ID through the library API (%s)', (example) => {
   let host: PresenceHost;
   const rec = recorder();
   beforeAll(async () => {
-    host = await PresenceHost.create({ modules: [{ module: 'example_presence_router', config: CONFIG }], sandbox: SANDBOX }, rec.options);
+    host = await PresenceHost.create({ modules: [{ module: example, config: CONFIG }], sandbox: SANDBOX }, rec.options);
   });
   afterAll(() => host.close());
 
@@ -89,11 +91,11 @@ describe('a historical user ID through the library API', () => {
   });
 });
 
-describe('a module config naming users', () => {
+describe.each(EXAMPLE_ROUTERS)('a module config naming users (%s)', (example) => {
   // A lone surrogate is the host's to refuse (it cannot be encoded for the module): tested in config.test.ts.
   it.each(BAD.filter(([what]) => what !== 'a lone surrogate'))('refuses %s, naming the key', async (_, id) => {
     const err = await PresenceHost.create({
-      modules: [{ module: 'example_presence_router', config: { always_send_to_users: [ZOE, id] } }],
+      modules: [{ module: example, config: { always_send_to_users: [ZOE, id] } }],
       sandbox: SANDBOX,
     }).catch((e: SandboxError) => e);
     expect((err as SandboxError).reason).toBe(RefusalReason.CONFIG_REJECTED);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PresenceHost, recorder } from '../helpers/host.js';
 import { batch, exampleConfig, userId, SEED_USERS } from '../generators/presence.js';
 import { canonical, customRouter, exampleRouter, synapse, type Router } from '../reference/synapse-seeds.js';
+import { EXAMPLE_ROUTERS } from '../helpers/rust-module.js';
 
 // One thread, and generous deadlines: a share must never go missing because the machine is busy.
 const ONE_THREAD = { threads: 1, call_timeout_ms: 60_000, load_timeout_ms: 60_000 };
@@ -43,12 +44,13 @@ describe('seed routers match Synapse running the seeds', () => {
     );
   });
 
-  it('example_presence_router alone, as the legacy presence.presence_router', async () => {
+  // The example router in both languages (modules/example_presence_router_rust is its Rust twin).
+  it.each(EXAMPLE_ROUTERS)('%s alone, as the legacy presence.presence_router', async (example) => {
     await fc.assert(
       fc.asyncProperty(exampleConfig, fc.array(batch, { minLength: 1, maxLength: 4 }), probes, async (config, batches, users) => {
         await check(
           {
-            config: { presence: { presence_router: { module: 'example_presence_router', config } } },
+            config: { presence: { presence_router: { module: example, config } } },
             reference: synapse([exampleRouter(config)]),
           },
           batches,

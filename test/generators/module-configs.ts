@@ -26,6 +26,7 @@ export const serverWatchConfig: fc.Arbitrary<Record<string, unknown>> = fc.recor
 /** Every bundled module with an arbitrary config of its own. */
 export const BUNDLED: { module: string; config: fc.Arbitrary<Record<string, unknown>> }[] = [
   { module: 'example_presence_router', config: exampleConfig },
+  { module: 'example_presence_router_rust', config: exampleConfig },
   { module: 'custom_presence_router', config: customConfig },
   { module: 'team_groups_router', config: teamGroupsConfig },
   { module: 'server_watch_router', config: serverWatchConfig },

@@ -2,8 +2,10 @@
 // exports) and the real modules (with asconfig.json's release target, exactly as modules/build.mjs).
 
 import asc from 'assemblyscript/asc';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rustModuleBinary } from '../helpers/rust-module.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -40,7 +42,12 @@ export function compileHarness(name: string): Promise<Uint8Array<ArrayBuffer>> {
   return wasm;
 }
 
-/** modules/<name>/index.ts, built as modules/build.mjs builds release.wasm. */
+/**
+ * modules/<name>/index.ts, built as modules/build.mjs builds release.wasm; a Rust module (src/lib.rs) is
+ * the release.wasm `npm run build` made with rustc (test/helpers/rust-module.ts), or a failure naming how
+ * to install rustc.
+ */
 export function compileModule(name: string): Promise<Uint8Array<ArrayBuffer>> {
+  if (existsSync(join(ROOT, 'modules', name, 'src', 'lib.rs'))) return rustModuleBinary(name);
   return compile(join(ROOT, 'modules', name, 'index.ts'), ['--config', 'asconfig.json', '--target', 'release']);
 }

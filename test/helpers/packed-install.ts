@@ -37,11 +37,11 @@ export interface Installed {
   installMs: number;
 }
 
-/** Every modules/<name>/ with an index.ts: the bundled modules the package must ship built. */
+/** Every modules/<name>/ with an index.ts or a src/lib.rs (Rust): the bundled modules the package must ship built. */
 export function bundledModules(): string[] {
   const dir = join(root, 'modules');
   return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'index.ts')))
+    .filter((d) => d.isDirectory() && (existsSync(join(dir, d.name, 'index.ts')) || existsSync(join(dir, d.name, 'src', 'lib.rs'))))
     .map((d) => d.name)
     .sort();
 }

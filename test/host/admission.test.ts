@@ -147,7 +147,7 @@ describe('admission refuses a malformed presence_fields (docs/abi.md, "Field pro
     ['fields_without_user_id', 'is 0x7e, without bit 0'],
     ['fields_past_bit_6', 'is 0xff, which sets bits past the 7 fields'],
     ['fields_negative', 'is 0xffffffff, which sets bits past the 7 fields'],
-    ['fields_not_a_global', 'exports presence_fields as a function'],
+    ['fields_memory', 'exports presence_fields as a memory'],
   ] as const) {
     it(`${name}: abi_type, naming the export and the fix`, async () => {
       const err = await refusal(await fixture(name));
@@ -171,5 +171,46 @@ describe('admission refuses a malformed presence_fields (docs/abi.md, "Field pro
     const err = await refusal('./fields_global_get.wasm');
     expect(err.reason).toBe(RefusalReason.ABI_TYPE);
     expect(err.message).toContain('presence_fields is not initialised by a single i32.const');
+  });
+});
+
+// rustc exports a static's address, never an immutable global: ABI 1.1 also takes a marker as a function
+// () -> i32 whose body is exactly `i32.const N`, read from the binary, never called (docs/abi.md, "ABI markers").
+describe('an ABI marker in function form', () => {
+  const HINT = 'or a function () -> (i32) whose body is exactly `i32.const N` (the form for toolchains such as rustc that export a static';
+
+  it('a constant presence_abi_version function is admitted, and the module serves', async () => {
+    const host = await PresenceHost.create({ modules: [{ module: await fixture('marker_function'), sandbox: GENEROUS }] }, { baseDir: dir });
+    try {
+      const state = { user_id: '@a:x.org', state: 'online', last_active_ts: 0, last_federation_update_ts: 0, last_user_sync_ts: 0, status_msg: null, currently_active: false };
+      expect(await host.getUsersForStates([state])).toEqual(new Map());
+      expect(await host.getInterestedUsers('@a:x.org')).toEqual(new Set());
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('a constant presence_fields function is admitted', async () => {
+    const host = await PresenceHost.create({ modules: [{ module: await fixture('fields_not_a_global'), sandbox: GENEROUS }] }, { baseDir: dir });
+    await host.close();
+  });
+
+  it.each([
+    ['marker_function_computed', 'presence_abi_version is a function whose body is not exactly `i32.const N`'],
+    ['marker_function_i64', 'presence_abi_version is a function of type () -> (i64)'],
+    ['fields_memory', 'exports presence_fields as a memory'],
+    ['abi_version_mutable', 'presence_abi_version is a mutable i32 global'],
+  ])('%s: refused (abi_type), with the hint at the function form', async (name, detail) => {
+    const err = await refusal(await fixture(name));
+    expect(err.reason).toBe(RefusalReason.ABI_TYPE);
+    expect(err.message).toContain(detail);
+    expect(err.message).toContain(HINT);
+    expect(err.message).toContain('docs/abi.md, "ABI markers"');
+  });
+
+  it('a constant function returning another version: abi_version, naming both, read at admission', async () => {
+    const err = await refusal(await fixture('marker_function_version_2'));
+    expect(err.reason).toBe(RefusalReason.ABI_VERSION);
+    expect(err.message).toMatch(/presence_abi_version is 2; this host implements ABI version 1/);
   });
 });

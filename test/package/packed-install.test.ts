@@ -27,6 +27,8 @@ const ALL_CONFIG = `modules:
   - module: custom_presence_router
   - module: example_presence_router
     config: ${JSON.stringify(EXAMPLE_CONFIG)}
+  - module: example_presence_router_rust
+    config: ${JSON.stringify(EXAMPLE_CONFIG)}
   - module: server_watch_router
     config: { watchers: ["@helpdesk:corp.example"], server_names: ["corp.example"] }
   - module: team_groups_router
@@ -118,7 +120,7 @@ describe('installed from the tarball without devDependencies', () => {
     const run = await runInstalled(installed, ['check', '--config', allConfig, '--runs', '25', '--seed', '17']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    for (const m of ['custom_presence_router', 'example_presence_router', 'server_watch_router', 'team_groups_router']) {
+    for (const m of ['custom_presence_router', 'example_presence_router', 'example_presence_router_rust', 'server_watch_router', 'team_groups_router']) {
       expect(run.stdout).toContain(m);
     }
   });
