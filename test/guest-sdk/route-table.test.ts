@@ -140,7 +140,7 @@ describe('RouteTable derives both callbacks consistently', () => {
       for (const receiver of USERS) {
         const interest = g.interestedUsers(receiver);
         if (interest === 'ALL') continue;
-        batch.forEach((u, i) => { if (interest.includes(u)) expect(routed[receiver], `${receiver} misses ${u}`).toContain(i); });
+        batch.forEach((u, i) => { if (interest.includes(u)) expect(routed[receiver] ?? [], `${receiver} misses ${u}`).toContain(i); });
       }
     }), { numRuns: 150 });
   }, 120_000);
