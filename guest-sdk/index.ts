@@ -7,6 +7,7 @@ export { Batch } from "./batch";
 export { Field } from "./fields";
 export { UserId } from "./bytes";
 export { UserIdSet, UserIdMap, ServerNameSet } from "./userset";
+export { RouteTable } from "./route-table";
 export { registerRouter, RouterFactory } from "./registry";
 export { Config } from "./config";
 export { Value, Kind } from "./value";

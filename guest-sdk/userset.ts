@@ -110,16 +110,22 @@ export class ServerNameSet {
 
   has(name: string): bool { return this.table.findString(name) >= 0; }
 
+  /** The position of `name` in insertion order, or -1 if it is not a member. */
+  indexOf(name: string): i32 { return this.table.findString(name); }
+
   get size(): i32 { return this.table.size; }
 
   /** True if the user of `batch`'s state `i` is on a member server (everything after its first ':'). */
-  hasServerOf(batch: Batch, i: i32): bool {
+  hasServerOf(batch: Batch, i: i32): bool { return this.indexOfServerOf(batch, i) >= 0; }
+
+  /** The position (as indexOf) of the server of the user of `batch`'s state `i`, or -1. */
+  indexOfServerOf(batch: Batch, i: i32): i32 {
     const start = batch.userIdPtr(i);
     const end = start + batch.userIdLength(i);
     let p = start + 1; // after the sigil
     while (p < end && load<u8>(p) != 0x3a) p++;
-    if (p == end) return false;
+    if (p == end) return -1;
     p++;
-    return this.table.find(p, end - p, hashBytes(p, end - p)) >= 0;
+    return this.table.find(p, end - p, hashBytes(p, end - p));
   }
 }
