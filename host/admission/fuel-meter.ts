@@ -51,9 +51,19 @@ export function meterFuel(bytes: Uint8Array, structure: ModuleStructure): FuelSe
   const start = find(SectionId.START);
   const startFunction = start === undefined ? undefined : payload(bytes, start).u32();
   if (start !== undefined) sections.set(start, null);
-  // The contract check has required presence_abi_version, a defined global, and so both sections.
-  sections.set(find(SectionId.GLOBAL)!, withGlobal(bytes, find(SectionId.GLOBAL)!));
-  sections.set(find(SectionId.EXPORT)!, withExports(bytes, find(SectionId.EXPORT)!, counter, startFunction));
+  // The contract check has required the ABI exports, so the export section exists. A module whose markers
+  // are constant functions may have no global section: one holding only the counter is inserted just
+  // before the exports (an empty section at the export section's offset; replacePayloads keeps the
+  // insertion order of sections that start at the same offset).
+  const exports = find(SectionId.EXPORT)!;
+  const globals = find(SectionId.GLOBAL);
+  if (globals === undefined) {
+    const at = exports.start;
+    sections.set({ id: SectionId.GLOBAL, start: at, payloadStart: at, end: at }, [1, ...COUNTER_GLOBAL]);
+  } else {
+    sections.set(globals, withGlobal(bytes, globals));
+  }
+  sections.set(exports, withExports(bytes, exports, counter, startFunction));
   if (structure.code !== undefined) {
     const rewriter = new CodeRewriter(bytes, counter, structure.code);
     scanCode(bytes, structure.code.payloadStart, structure.code.end, rewriter);
@@ -62,11 +72,14 @@ export function meterFuel(bytes: Uint8Array, structure: ModuleStructure): FuelSe
   return sections;
 }
 
+/** The counter's global entry: `(global (mut i64) (i64.const 0))`. */
+const COUNTER_GLOBAL = [I64, MUTABLE, I64_CONST, 0, END];
+
 /** The global section with the counter appended: `(global (mut i64) (i64.const 0))`, set by the host. */
 function withGlobal(bytes: Uint8Array, section: Section): number[] {
   const r = payload(bytes, section);
   const count = r.u32();
-  return [...writeU32(count + 1), ...bytes.subarray(r.at, section.end), I64, MUTABLE, I64_CONST, 0, END];
+  return [...writeU32(count + 1), ...bytes.subarray(r.at, section.end), ...COUNTER_GLOBAL];
 }
 
 /** The export section with the host's two exports appended, after refusing any way to the counter. */

@@ -66,8 +66,9 @@ export async function instantiateGuest(wasm: Uint8Array<ArrayBuffer>): Promise<G
   };
   const usersForStatesRaw = (input: Uint8Array) =>
     unpackr.unpack(result(ex.presence_users_for_states(...put(input)))) as Record<string, number[]>;
-  const declared = instance.exports.presence_fields as WebAssembly.Global | undefined;
-  const fields = declared === undefined ? ALL_FIELDS : Number(declared.value);
+  // Either marker form (docs/abi.md, "ABI markers"): an immutable global, or a constant function.
+  const declared = instance.exports.presence_fields as WebAssembly.Global | (() => number) | undefined;
+  const fields = declared === undefined ? ALL_FIELDS : Number(typeof declared === 'function' ? declared() : declared.value);
   return {
     exports: instance.exports,
     fields,

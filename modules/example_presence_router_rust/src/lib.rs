@@ -14,7 +14,7 @@ use userid::user_id_error;
 
 /// The fields of each state this router reads (docs/abi.md "Field projection"); exported by abi.rs as
 /// `presence_fields`. All seven, as its AssemblyScript twin reads today.
-pub const FIELDS: i32 = 0x7f;
+pub const FIELDS: i32 = 0x01;
 
 pub struct Router {
     always_send_to: Vec<String>,
@@ -105,19 +105,26 @@ fn user_id_list(key: &str, value: Option<&Value>) -> Result<Vec<String>, String>
 const MAX_TS: i64 = 1 << 53;
 const STATES: [&str; 4] = ["online", "unavailable", "offline", "org.matrix.msc3026.busy"];
 
-/// The user IDs of a batch: an array of states, each an array of the FIELDS fields in index order, every
-/// field checked as docs/abi.md types it (a misread batch must trap, not route).
+/// The user IDs of a batch: an array of states, each an array of the FIELDS fields in index order (or of
+/// all seven, which the host may send instead), every field sent checked as docs/abi.md types it (a
+/// misread batch must trap, not route).
 pub fn decode_batch(input: &[u8]) -> Read<Vec<&str>> {
     let mut r = Reader::new(input);
     let n = r.array_header()?;
-    let arity = FIELDS.count_ones();
+    let declared = FIELDS.count_ones();
     let mut ids = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let at = r.at;
-        if r.array_header()? != arity {
-            return msgpack::fail(&format!("expected a state array of {} elements", arity), at);
+        let arity = r.array_header()?;
+        if arity != declared && arity != 7 {
+            let element = if declared == 1 { "element" } else { "elements" };
+            return msgpack::fail(
+                &format!("expected a state array of {} {} (the fields the module declares in presence_fields) or of 7 (a full state)", declared, element),
+                at,
+            );
         }
-        for field in (0..7).filter(|f| FIELDS & (1 << f) != 0) {
+        let sent = if arity == 7 { 0x7f } else { FIELDS };
+        for field in (0..7).filter(|f| sent & (1 << f) != 0) {
             let at = r.at;
             match field {
                 0 => {
