@@ -4,8 +4,7 @@
 // Lean by design: the input is checked once in full (every length, every str's UTF-8, the depth), copied
 // into one buffer, and a Value is only a kind and an offset into it; children, strings and numbers are
 // read from the bytes when asked for. A config of 300 000 user IDs therefore costs its own bytes plus
-// what the router keeps, not an object, two arrays and a UTF-16 string per element (bench/README.md has
-// the init memory before and after).
+// what the router keeps, not an object, two arrays and a UTF-16 string per element.
 
 import { Kind, UINT64 } from "./msgpack/format";
 import { MAX_DEPTH, Reader } from "./msgpack/reader";
