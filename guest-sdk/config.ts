@@ -109,10 +109,11 @@ export class Config {
     const v = this.root.get(key);
     if (v === null || v.isNil || !this.ok) return out;
     if (v.kind != Kind.Map) { this.fail(key + E_CFG_USER_ID_MAP); return out; }
-    for (let i = 0; i < v.keys.length && this.ok; i++) {
-      const name = v.keys[i];
+    const names = v.keys, lists = v.items; // made on each read: once here
+    for (let i = 0; i < names.length && this.ok; i++) {
+      const name = names[i];
       if (name.kind != Kind.Str) { this.fail(key + E_CFG_USER_ID_MAP); break; }
-      out.set(name.str, this.userIds(key + "." + name.str, v.items[i]));
+      out.set(name.str, this.userIds(key + "." + name.str, lists[i]));
     }
     return this.ok ? out : new Map<string, string[]>();
   }
@@ -219,7 +220,8 @@ export class Config {
 // Why a decoded config cannot be a config at all, or null.
 function rootError(root: Value): string | null {
   if (root.kind != Kind.Map) return E_CFG_NOT_MAP;
-  for (let i = 0; i < root.keys.length; i++) if (root.keys[i].kind != Kind.Str) return E_CFG_KEY_NOT_STR;
+  const keys = root.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i].kind != Kind.Str) return E_CFG_KEY_NOT_STR;
   return null;
 }
 
