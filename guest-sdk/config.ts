@@ -4,13 +4,17 @@
 
 import { Kind, Value, decodeValue } from "./value";
 import { Reader } from "./msgpack/reader";
-import { isValidServerName, userIdError } from "./userid";
+import { FIXMAP } from "./msgpack/format";
+import { MAX_USER_ID_LENGTH, isValidServerName, userIdError } from "./userid";
 import { UserId } from "./bytes";
 import { UserIdMap, UserIdSet } from "./userset";
 import {
   E_CFG_BOOL, E_CFG_KEY_NOT_STR, E_CFG_MSGPACK, E_CFG_NOT_MAP, E_CFG_NOT_SERVER_NAME, E_CFG_NOT_USER_ID,
   E_CFG_SERVER_NAMES, E_CFG_STRING, E_CFG_STRINGS, E_CFG_UNKNOWN_KEY, E_CFG_USER_ID_MAP, E_CFG_USER_IDS,
 } from "./errors";
+
+// Here rather than in errors.ts while another stream edits that file; same compact-constant style.
+const E_CFG_INT = ": expected an integer";
 
 export class Config {
   /** The first error, worded for the operator, or null while the config is acceptable. */
@@ -19,9 +23,8 @@ export class Config {
 
   /** Wraps an already decoded config map (an absent config is an empty map). */
   constructor(root: Value) {
-    this.root = root;
-    if (root.kind == Kind.Nil) root.kind = Kind.Map;
-    this.fail(rootError(root));
+    this.root = root.isNil ? emptyMap() : root;
+    this.fail(rootError(this.root));
   }
 
   /** Decodes the msgpack config at `[ptr, ptr + len)`; decoding errors become the config's error. */
@@ -30,7 +33,7 @@ export class Config {
     const root = decodeValue(r);
     r.finish();
     if (r.ok) return new Config(root);
-    const config = new Config(new Value());
+    const config = new Config(emptyMap());
     config.fail(E_CFG_MSGPACK + r.error!);
     return config;
   }
@@ -106,19 +109,39 @@ export class Config {
     const v = this.root.get(key);
     if (v === null || v.isNil || !this.ok) return out;
     if (v.kind != Kind.Map) { this.fail(key + E_CFG_USER_ID_MAP); return out; }
-    for (let i = 0; i < v.keys.length && this.ok; i++) {
-      const name = v.keys[i];
+    const names = v.keys, lists = v.items; // made on each read: once here
+    for (let i = 0; i < names.length && this.ok; i++) {
+      const name = names[i];
       if (name.kind != Kind.Str) { this.fail(key + E_CFG_USER_ID_MAP); break; }
-      out.set(name.str, this.userIds(key + "." + name.str, v.items[i]));
+      out.set(name.str, this.userIds(key + "." + name.str, lists[i]));
     }
     return this.ok ? out : new Map<string, string[]>();
   }
 
   /** userIdList as UserIds (UTF-8 bytes), for Routing.addIndex and byte-compared lookups. */
-  userIdBytesList(key: string): UserId[] { return UserId.all(this.userIdList(key)); }
+  userIdBytesList(key: string): UserId[] { return this.userIdBytes(key, this.root.get(key)); }
 
   /** userIdList as a set that compares bytes (duplicates kept once, in order). */
-  userIdSet(key: string): UserIdSet { return UserIdSet.ofStrings(this.userIdList(key)); }
+  userIdSet(key: string): UserIdSet { return UserIdSet.of(this.userIdBytesList(key)); }
+
+  /**
+   * An optional integer, `fallback` when absent or null, in `min..max` (inclusive):
+   * `max_peers: expected an integer from 0 to 100 (got 500)`. An integral float counts (msgpackr writes
+   * integers above 2^32 as float64).
+   */
+  int(key: string, fallback: i64 = 0, min: i64 = i64.MIN_VALUE, max: i64 = i64.MAX_VALUE): i64 {
+    const v = this.root.get(key);
+    if (v === null || v.isNil || !this.ok) return fallback;
+    const r = v.reader();
+    const n = v.kind == Kind.Int || v.kind == Kind.Float ? r.readInt() : 0;
+    if (v.kind != Kind.Int && v.kind != Kind.Float || !r.ok || n < min || n > max) {
+      const range = min == i64.MIN_VALUE && max == i64.MAX_VALUE ? "" : " from " + min.toString() + " to " + max.toString();
+      const got = r.ok && (v.kind == Kind.Int || v.kind == Kind.Float) ? " (got " + n.toString() + ")" : "";
+      this.fail(key + E_CFG_INT + range + got);
+      return fallback;
+    }
+    return n;
+  }
 
   /** userIdListMap with the lists as UserIds: `groups: { sales: [...] }`. */
   userIdGroups(key: string): Map<string, UserId[]> {
@@ -144,6 +167,22 @@ export class Config {
     return this.ok ? out : new UserIdMap<UserId[]>();
   }
 
+  // Like userIds, straight to bytes: each str is decoded only to be checked, then copied as it lies.
+  private userIdBytes(path: string, v: Value | null): UserId[] {
+    const out: UserId[] = [];
+    const r = this.listReader(v, path + E_CFG_USER_IDS);
+    if (r === null) return out;
+    const n = r.readArrayHeader();
+    for (let i: u32 = 0; i < n && this.ok; i++) {
+      if (r.peekKind() != Kind.Str) { this.fail(path + E_CFG_USER_IDS); return []; }
+      const len = r.readStrBytes(false); // checked when decoded
+      const at = r.strStart;
+      if (!isPlainUserId(at, len)) this.checkUserId(path, String.UTF8.decodeUnsafe(at, len));
+      out.push(UserId.copyOf(at, len));
+    }
+    return this.ok ? out : [];
+  }
+
   private userIds(path: string, v: Value | null): string[] {
     const ids = this.strings(v, path + E_CFG_USER_IDS);
     for (let i = 0; i < ids.length && this.ok; i++) this.checkUserId(path, ids[i]);
@@ -159,22 +198,64 @@ export class Config {
   // A list whose elements are all strings; `message` is the error for anything else.
   private strings(v: Value | null, message: string): string[] {
     const out: string[] = [];
-    if (v === null || v.isNil || !this.ok) return out;
-    if (v.kind != Kind.Array) { this.fail(message); return out; }
-    for (let i = 0; i < v.items.length; i++) {
-      const item = v.items[i];
-      if (item.kind != Kind.Str) { this.fail(message); return []; }
-      out.push(item.str);
+    const r = this.listReader(v, message);
+    if (r === null) return out;
+    const n = r.readArrayHeader();
+    for (let i: u32 = 0; i < n; i++) {
+      if (r.peekKind() != Kind.Str) { this.fail(message); return []; }
+      out.push(r.readString());
     }
     return out;
+  }
+
+  // A reader at the array `v`, read element by element (no Value per element); null when `v` is absent
+  // or null, after an error, or (failing with `message`) when it is not an array.
+  private listReader(v: Value | null, message: string): Reader | null {
+    if (v === null || v.isNil || !this.ok) return null;
+    if (v.kind != Kind.Array) { this.fail(message); return null; }
+    return v.reader();
   }
 }
 
 // Why a decoded config cannot be a config at all, or null.
 function rootError(root: Value): string | null {
   if (root.kind != Kind.Map) return E_CFG_NOT_MAP;
-  for (let i = 0; i < root.keys.length; i++) if (root.keys[i].kind != Kind.Str) return E_CFG_KEY_NOT_STR;
+  const keys = root.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i].kind != Kind.Str) return E_CFG_KEY_NOT_STR;
   return null;
+}
+
+// True for the common user ID that userIdError would accept, decided on its bytes with no string made:
+// `@`, an ASCII localpart, `:`, a DNS name, optionally `:` and digits, at most 255 bytes. False means
+// "ask userIdError", which also words the reason (so nothing it refuses is accepted here).
+function isPlainUserId(p: usize, len: usize): bool {
+  if (len > <usize>MAX_USER_ID_LENGTH || len < 4 || load<u8>(p) != 0x40) return false;
+  let i: usize = 1;
+  for (; i < len; i++) {
+    const c = load<u8>(p + i);
+    if (c == 0x3a) break;
+    if (c == 0 || c >= 0x80) return false;
+  }
+  if (i == 1 || i == len) return false;
+  let label = ++i;
+  for (; i < len; i++) {
+    const c = load<u8>(p + i);
+    if (c == 0x2e) { if (i == label) return false; label = i + 1; }
+    else if (c == 0x3a) break;
+    else if (!(c >= 0x30 && c <= 0x39 || (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a || c == 0x2d)) return false;
+  }
+  if (i == label) return false; // empty host or last label
+  if (i == len) return true;
+  if (++i == len) return false; // ':' without a port
+  for (; i < len; i++) { const c = load<u8>(p + i); if (c < 0x30 || c > 0x39) return false; }
+  return true;
+}
+
+// `{}`, for an absent config and for one that failed to decode.
+function emptyMap(): Value {
+  const buf = new ArrayBuffer(1);
+  store<u8>(changetype<usize>(buf), FIXMAP);
+  return new Value(buf, 0);
 }
 
 function quote(s: string): string { return "\"" + s + "\""; }

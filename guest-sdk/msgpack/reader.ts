@@ -44,6 +44,10 @@ export class Reader {
   /** The first error, "<what> at byte <offset>", or null; set only by fail(), with `failed`. */
   get error(): string | null { return this.firstError; }
 
+  /** Address of the next byte to read. */
+  // @ts-ignore: decorator
+  @inline get address(): usize { return this.pos; }
+
   /** Offset of the next byte to read, from the start of the input. */
   // @ts-ignore: decorator
   @inline get offset(): i32 { return <i32>(this.pos - this.start); }
@@ -196,7 +200,7 @@ export class Reader {
     else if (b == F.STR16) { header = 3; if (this.need(3)) len = <usize>bswap<u16>(load<u16>(this.pos, 1)); }
     else if (b == F.STR32) { header = 5; if (this.need(5)) len = <usize>bswap<u32>(load<u32>(this.pos, 1)); }
     else { this.fail(E_NOT_STR, this.offset); return 0; }
-    if (!this.need(header + len)) return 0;
+    if (!this.needBody(header, len)) return 0;
     const data = this.pos + header;
     if (validate && !this.checkUtf8(data, len)) return 0;
     this.pos = data + len;
@@ -234,14 +238,14 @@ export class Reader {
     return 0;
   }
 
-  /** Skips one value of any type, bin and ext included. */
+  /** Skips one value of any type, bin, ext and uint64 above i64's range included. */
   skipValue(depth: i32 = 0): void {
     if (!this.need(1)) return;
     const at = this.offset;
     const b = load<u8>(this.pos);
     switch (kindOf(b)) {
       case Kind.Nil: case Kind.Bool: this.pos++; return;
-      case Kind.Int: this.readInt(); return;
+      case Kind.Int: if (b == F.UINT64) this.readUint64(); else this.readInt(); return;
       case Kind.Float: this.readFloat(); return;
       case Kind.Str: this.skipBytes(b == F.STR8 ? 1 : b == F.STR16 ? 2 : b == F.STR32 ? 4 : 0, b & 0x1f, 0); return;
       case Kind.Bin: this.skipBytes(b == F.BIN8 ? 1 : b == F.BIN16 ? 2 : 4, 0, 0); return;
@@ -267,9 +271,18 @@ export class Reader {
     return true;
   }
 
+  // Like need(header + len), in 64 bits: a 32-bit length near 2^32 must not wrap the sum and pass.
+  // @ts-ignore: decorator
+  @inline private needBody(header: usize, len: usize): bool {
+    if (this.failed) return false;
+    if (<u64>(this.end - this.pos) < <u64>header + <u64>len) { this.fail(E_TRUNCATED, this.offset); return false; }
+    return true;
+  }
+
   // Consumes a container header of `header` bytes announcing `n` items of at least `minBytes` each;
   // refusing counts that cannot fit keeps hostile headers from driving allocations or long loops.
   private count(header: usize, n: u32, minBytes: usize): u32 {
+    // need(header) has passed, so the subtraction cannot wrap.
     if (<u64>(this.end - this.pos - header) < <u64>n * <u64>minBytes) { this.fail(E_TRUNCATED, this.offset); return 0; }
     this.pos += header;
     return n;
@@ -283,8 +296,8 @@ export class Reader {
     if (lenBytes == 1) len = <usize>load<u8>(this.pos, 1);
     else if (lenBytes == 2) len = <usize>bswap<u16>(load<u16>(this.pos, 1));
     else if (lenBytes == 4) len = <usize>bswap<u32>(load<u32>(this.pos, 1));
-    const total: usize = <usize>1 + lenBytes + extra + len;
-    if (this.need(total)) this.pos += total;
+    const header: usize = <usize>1 + lenBytes + extra;
+    if (this.needBody(header, len)) this.pos += header + len;
   }
 }
 

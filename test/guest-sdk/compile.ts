@@ -28,16 +28,17 @@ async function compile(entry: string, args: string[]): Promise<Uint8Array<ArrayB
 const harnesses = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
 
 /**
- * A harness under test/guest-sdk/assembly/, unoptimised (fast to build) and with the loader's helpers;
- * compiled once per test file, however often it is instantiated.
+ * A harness under test/guest-sdk/assembly/, with the loader's helpers: unoptimised (fast to build) by
+ * default, or as modules are released (optimised, as the codec corpus runs it too); compiled once per
+ * test file and target, however often it is instantiated.
  */
-export function compileHarness(name: string): Promise<Uint8Array<ArrayBuffer>> {
-  let wasm = harnesses.get(name);
+export function compileHarness(name: string, target: 'debug' | 'release' = 'debug'): Promise<Uint8Array<ArrayBuffer>> {
+  let wasm = harnesses.get(`${name}/${target}`);
   if (wasm === undefined) {
     wasm = compile(join(ROOT, 'test', 'guest-sdk', 'assembly', `${name}.ts`), [
-      '--config', 'asconfig.json', '--target', 'debug', '--sourceMap', 'false', '--exportRuntime',
+      '--config', 'asconfig.json', '--target', target, '--sourceMap', 'false', '--exportRuntime',
     ]);
-    harnesses.set(name, wasm);
+    harnesses.set(`${name}/${target}`, wasm);
   }
   return wasm;
 }

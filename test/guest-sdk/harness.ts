@@ -19,12 +19,12 @@ export interface Harness {
   sends: Uint8Array[];
 }
 
-export async function loadHarness(name: string): Promise<Harness> {
+export async function loadHarness(name: string, target: 'debug' | 'release' = 'debug'): Promise<Harness> {
   const logs: Array<[number, string]> = [];
   const sends: Uint8Array[] = [];
   let memory: WebAssembly.Memory | undefined;
   const view = (ptr: number, len: number) => new Uint8Array(memory!.buffer, ptr, len).slice();
-  const { exports } = await instantiate<Record<string, unknown>>(await compileHarness(name), {
+  const { exports } = await instantiate<Record<string, unknown>>(await compileHarness(name, target), {
     presence: {
       log: (level: number, ptr: number, len: number) => {
         logs.push([level, new TextDecoder('utf-8', { fatal: true }).decode(view(ptr, len))]);

@@ -90,13 +90,15 @@ function encode(w: Writer, v: Value): void {
     case Kind.Float: w.writeFloat(v.float); break;
     case Kind.Str: w.writeString(v.str); break;
     case Kind.Array: {
-      w.writeArrayHeader(<u32>v.items.length);
-      for (let i = 0; i < v.items.length; i++) encode(w, v.items[i]);
+      const items = v.items; // made on each read
+      w.writeArrayHeader(<u32>items.length);
+      for (let i = 0; i < items.length; i++) encode(w, items[i]);
       break;
     }
     case Kind.Map: {
-      w.writeMapHeader(<u32>v.items.length);
-      for (let i = 0; i < v.items.length; i++) { encode(w, v.keys[i]); encode(w, v.items[i]); }
+      const keys = v.keys, items = v.items;
+      w.writeMapHeader(<u32>items.length);
+      for (let i = 0; i < items.length; i++) { encode(w, keys[i]); encode(w, items[i]); }
       break;
     }
     default: w.writeNil(); // bin and ext are skipped by decodeValue

@@ -36,6 +36,14 @@ export function access(input: ArrayBuffer, accessor: string, arg: string): strin
   if (accessor == "serverNameList") return outcome(c, jsonList(c.serverNameList(arg)));
   if (accessor == "string") return outcome(c, json(c.string(arg, "fallback")));
   if (accessor == "bool") return outcome(c, c.bool(arg, false) ? "true" : "false");
+  if (accessor == "int") return outcome(c, c.int(arg, -7).toString());
+  if (accessor == "intRange") return outcome(c, c.int(arg, -7, 0, 100).toString());
+  if (accessor == "userIdBytesList") {
+    const ids = c.userIdBytesList(arg);
+    const out = new Array<string>(0);
+    for (let i = 0; i < ids.length; i++) out.push(ids[i].toString());
+    return outcome(c, jsonList(out));
+  }
   if (accessor == "has") return outcome(c, c.has(arg) ? "true" : "false");
   if (accessor == "allowKeys") { c.allowKeys(arg.length ? arg.split(",") : []); return outcome(c, "null"); }
   if (accessor == "fail") { c.fail(arg); c.fail("second"); return outcome(c, "null"); }
