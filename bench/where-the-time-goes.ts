@@ -24,7 +24,7 @@ import { DistinctStates } from '../host/routing/distinct.js';
 import type { WireState } from '../host/protocol/abi.js';
 import { mergeInterest, mergeRouting } from '../host/routing/merge.js';
 import { DEFAULT_LIMITS } from '../host/config/schema.js';
-import { Deadline } from '../host/pool/deadline.js';
+import { Deadlines } from '../host/pool/deadline.js';
 import { ModulePool } from '../host/pool/module-pool.js';
 import { Guest } from '../host/worker/guest.js';
 import { readInterest, readRouting } from '../host/worker/output-reader.js';
@@ -164,15 +164,16 @@ main(async () => {
     step('bare roundtrip');
     rows.push(['transfer: empty Piscina roundtrip', await usAsync(() => pool.run({ kind: 'interested_users', userId: USER }), opts)]);
     step('roundtrip with deadline');
-    rows.push(['  the same with the host\'s deadline (host/pool/deadline.ts: a light signal and a timer)', await usAsync(async () => {
-      const deadline = new Deadline();
-      deadline.reset(1000, 'call');
+    const deadlines = new Deadlines();
+    rows.push(['  the same with the host\'s deadline (host/pool/deadline.ts: a light signal, one timer per pool)', await usAsync(async () => {
+      const deadline = deadlines.watch(1000, 'call');
       try {
         return await pool.run({ kind: 'interested_users', userId: USER }, { signal: deadline.signal });
       } finally {
-        deadline.clear();
+        deadlines.drop(deadline);
       }
     }, opts)]);
+    deadlines.close();
     step('guest');
     const encoder = new TextEncoder();
     const interested = example.interestedUsers!;

@@ -1,0 +1,125 @@
+/**
+ * Question: where does an interested_users call spend what a bare Piscina task does not? Each hop of the
+ * host's call path is called on its own, one call at a time, in interleaved rounds with a bare task (a
+ * no-op on a pool of the same shape), and reported as the median of the rounds' p50 ratios:
+ *
+ *   bare task → the host's worker and the guest on a plain Piscina pool (no host code on this thread)
+ *     → the same with the call's deadline (host/pool/deadline.ts) → ModulePool.call (the gate, the task
+ *     record) → PresenceHost.getInterestedUsers (admission control, the module's health, settling, merge)
+ *
+ * The last one's ratio is the target's (interested_p50_vs_bare_pool, measured in interested-latency.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Packr } from 'msgpackr';
+import { Piscina } from 'piscina';
+import { bundledModulePath } from '../host/admission/resolve.js';
+import { DEFAULT_LIMITS } from '../host/config/schema.js';
+import { workerFile } from '../host/paths.js';
+import { Deadlines } from '../host/pool/deadline.js';
+import { ModulePool } from '../host/pool/module-pool.js';
+import type { Task, WorkerSetup } from '../host/protocol/envelopes.js';
+import { TaskClock } from '../host/protocol/task-clock.js';
+import { barePool, warm } from './lib/bare-pool.js';
+import { MODULES } from './lib/batches.js';
+import { ratioOf, recordRatio, roundsOf, spread } from './lib/interleave.js';
+import { alternating, closedLoop, quantile } from './lib/measure.js';
+import { Reporter, main, options } from './lib/question.js';
+import { hostFor } from './lib/systems.js';
+
+const QUESTION = 'interested-hops';
+const MODULE = 'example_presence_router';
+const USER = '@someone.else:example.com';
+
+function setupFor(clock: TaskClock): WorkerSetup {
+  return {
+    module: new WebAssembly.Module(readFileSync(bundledModulePath(MODULE))),
+    config: new Packr({ useRecords: false }).pack(MODULES[MODULE]),
+    clock: { buffer: clock.buffer, epoch: clock.epoch },
+    maxOutputBytes: DEFAULT_LIMITS.max_output_bytes,
+    maxMemoryBytes: DEFAULT_LIMITS.max_memory_bytes,
+    maxDestinations: DEFAULT_LIMITS.max_destinations,
+    maxInterestedUsers: DEFAULT_LIMITS.max_interested_users,
+    maxResultEntries: DEFAULT_LIMITS.max_result_entries,
+  };
+}
+
+main(async () => {
+  const opts = options();
+  const report = new Reporter(QUESTION);
+  const threads = availableParallelism();
+  const limits = { ...DEFAULT_LIMITS, threads };
+  const clock = TaskClock.create(4);
+  const setup = setupFor(clock);
+  const { clock: _clock, ...poolSetup } = setup;
+  const bare = barePool(threads);
+  // The host's worker on a pool shaped like the host's (one spare thread), driven with no host code.
+  const workers = new Piscina<Task, unknown>({ filename: workerFile, workerData: setup, minThreads: threads + 1, maxThreads: threads + 1, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
+  const modulePool = new ModulePool(poolSetup, limits);
+  const host = await hostFor(MODULE, { threads });
+  let id = 1;
+  const task = (): Task => ({ kind: 'interested_users', userId: USER, id: id++, slot: -1 });
+  await Promise.all([warm(bare, threads), Promise.all(Array.from({ length: 4 * threads }, () => workers.run(task()))), modulePool.load()]);
+  const deadlines = new Deadlines();
+  const hops = {
+    bare: () => bare.run({ kind: 'interested_users', userId: USER }),
+    worker: () => workers.run(task()),
+    deadline: async () => {
+      const deadline = deadlines.watch(limits.call_timeout_ms, 'call');
+      try {
+        return await workers.run(task(), { signal: deadline.signal });
+      } finally {
+        deadlines.drop(deadline);
+      }
+    },
+    pool: () => modulePool.call({ kind: 'interested_users', userId: USER }),
+    host: () => host.getInterestedUsers(USER),
+  };
+  const labels: Record<keyof typeof hops, string> = {
+    bare: 'bare Piscina task (no-op)',
+    worker: "host's worker + guest on a plain Piscina pool",
+    deadline: '+ the deadline (host/pool/deadline.ts)',
+    pool: 'ModulePool.call (+ gate, task record)',
+    host: 'PresenceHost.getInterestedUsers (+ admission control, health, settle, merge)',
+  };
+  const names = Object.keys(hops) as (keyof typeof hops)[];
+  const { rounds, roundMs } = roundsOf(opts);
+  report.plan(rounds + 1);
+  try {
+    // Warm every hop, then rounds in which the hops alternate call by call; each round's p50s.
+    report.start('warm-up');
+    await alternating(names.map((k) => hops[k]), opts.warmupMs);
+    const p50s = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<keyof typeof hops, number[]>;
+    for (let r = 0; r < rounds; r++) {
+      report.start(`round ${r + 1}`);
+      const lat = await alternating(names.map((k) => hops[k]), roundMs * names.length);
+      names.forEach((k, i) => p50s[k].push(quantile(lat[i]!, 0.5)));
+    }
+    // The CPU each call costs, every thread of this process (user + system), hop by hop: a block of
+    // calls of one hop, one at a time. Unlike latency, it does not count waiting for a core.
+    const cpuUs = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<keyof typeof hops, number[]>;
+    for (let r = 0; r < rounds; r++) {
+      for (const k of names) {
+        const before = process.cpuUsage();
+        const run = await closedLoop(hops[k], 1, { warmupMs: 0, timeMs: roundMs / 2 });
+        const { user, system } = process.cpuUsage(before);
+        cpuUs[k].push((user + system) / run.ops);
+      }
+    }
+    for (const k of names) {
+      const vs = ratioOf(p50s[k], p50s.bare);
+      report.record('profile', `interested_users, sequential: ${labels[k]}`, { hop: k, threads }, {
+        p50_us: spread(p50s[k]).median * 1000,
+        vs_bare: vs.median,
+        vs_bare_min: vs.min,
+        vs_bare_max: vs.max,
+        cpu_us_per_call: spread(cpuUs[k]).median,
+      });
+    }
+    recordRatio(report, 'interested_host_vs_worker', 'PresenceHost.getInterestedUsers ÷ the host worker on a plain pool, p50', ratioOf(p50s.host, p50s.worker));
+  } finally {
+    deadlines.close();
+    await Promise.all([bare.destroy(), workers.destroy(), modulePool.close(), host.close()]);
+  }
+  report.finish();
+});
