@@ -23,6 +23,7 @@ import { Packr, unpack } from 'msgpackr';
 import { BATCH_MEDIA_TYPE, PresenceHost, type UserPresenceState } from '../host/index.js';
 import { EXAMPLE_CONFIG, makeBatch, toTuple } from './lib/batches.js';
 import { canonical, expectSameRouting } from './lib/canonical.js';
+import { ratioOf, recordRatio } from './lib/interleave.js';
 import { closedLoop, median, quantile } from './lib/measure.js';
 import { Reporter, main, options } from './lib/question.js';
 import { SANDBOX } from './lib/systems.js';
@@ -97,7 +98,7 @@ main(async () => {
         p50[v].push(quantile(result.latencies, 0.5));
       }
     }
-    const perRound = (a: Variant, b: Variant) => median(rates[a].map((x, i) => x / rates[b][i]!));
+    const perRound = (a: Variant, b: Variant) => ratioOf(rates[a], rates[b]).median;
     for (const v of variants) {
       report.record(v === 'library' ? SANDBOX : 'presence-sandbox-service', `example_presence_router, batch ${BATCH}, ${threads} threads: ${LABEL[v]}`, { module: 'example_presence_router', batch: BATCH, threads, concurrency, wire: v, rounds }, {
         states_per_sec: median(rates[v]),
@@ -107,6 +108,9 @@ main(async () => {
         ...(v === 'binary' ? { vs_json: perRound('binary', 'json'), vs_library: perRound('binary', 'library') } : {}),
       });
     }
+    const what = `example_presence_router, batch ${BATCH}, ${threads} threads`;
+    recordRatio(report, 'service_binary_vs_json', `${what}: binary wire ÷ JSON path`, ratioOf(rates.binary, rates.json));
+    recordRatio(report, 'service_binary_vs_library', `${what}: binary wire ÷ library API`, ratioOf(rates.binary, rates.library));
   } finally {
     agent.destroy();
     server.kill('SIGTERM');

@@ -17,7 +17,7 @@ export interface Spread {
 }
 
 /** One round of a system: measures for `timeMs` and returns its figure (states/s, a p50, ...). */
-export type Round = (timeMs: number) => number | Promise<number>;
+export type Round<T = number> = (timeMs: number) => T | Promise<T>;
 
 /** How many rounds and how long each, quick or full: enough rounds for a median that two runs agree on. */
 export function roundsOf(opts: Options): { rounds: number; roundMs: number } {
@@ -28,10 +28,10 @@ export function roundsOf(opts: Options): { rounds: number; roundMs: number } {
  * Runs every system once to warm it (`opts.warmupMs`), then `rounds` rounds of each in turn; collects
  * between rounds, so no system pays for another's garbage. Returns each system's figures, round by round.
  */
-export async function interleave<K extends string>(opts: Options, systems: Record<K, Round>, onRound?: (round: number) => void): Promise<Record<K, number[]>> {
+export async function interleave<K extends string, T = number>(opts: Options, systems: Record<K, Round<T>>, onRound?: (round: number) => void): Promise<Record<K, T[]>> {
   const { rounds, roundMs } = roundsOf(opts);
   const names = Object.keys(systems) as K[];
-  const out = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  const out = Object.fromEntries(names.map((k) => [k, [] as T[]])) as Record<K, T[]>;
   for (const k of names) await systems[k](opts.warmupMs);
   for (let r = 0; r < rounds; r++) {
     onRound?.(r);
