@@ -58,6 +58,8 @@ export const RefusalReason = {
   /** An ABI export or import has the wrong type: a function signature, or a `presence_abi_version` that is not an immutable i32. */
   ABI_TYPE: 'abi_type',
   PAIRING: 'pairing',
+  /** Exports a name the host reserves for fuel metering (docs/abi.md, "Fuel"). */
+  RESERVED_NAME: 'reserved_name',
   LOAD_TIMEOUT: 'load_timeout',
   LOAD_FAILED: 'load_failed',
   CONFIG_REJECTED: 'config_rejected',
@@ -77,6 +79,8 @@ export const FaultCode = {
   BAD_OUTPUT: 'bad_output',
   OUTPUT_TOO_LARGE: 'output_too_large',
   WORKER_CRASH: 'worker_crash',
+  /** Used more fuel than its budget (sandbox.max_fuel_per_call, or max_fuel_init for start and init). */
+  FUEL_EXHAUSTED: 'fuel_exhausted',
 } as const;
 export type FaultCode = (typeof FaultCode)[keyof typeof FaultCode];
 

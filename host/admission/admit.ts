@@ -46,6 +46,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxDestinations: limits.max_destinations,
     maxInterestedUsers: limits.max_interested_users,
     maxResultEntries: limits.max_result_entries,
+    ...(limits.fuel_metering ? { fuel: { perCall: limits.max_fuel_per_call, init: limits.max_fuel_init } } : {}),
   };
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them

@@ -32,6 +32,12 @@ const enum Imm {
   HEAP_TYPE,
   PREFIX_FC,
   PREFIX_FD,
+  /** loop, if: a block type, and a new straight-line segment starts after it (fuel-meter.ts). */
+  SEGMENT_BLOCK,
+  /** else, end: a new straight-line segment starts after it, unless it ends the function. */
+  SEGMENT_END,
+  /** global.get, global.set: the index is checked when the module is metered (it must not reach the counter). */
+  GLOBAL,
   /** Refused or unknown: the slow path names it. */
   OTHER,
 }
@@ -39,10 +45,13 @@ const enum Imm {
 const IMMEDIATES = new Uint8Array(256).fill(Imm.OTHER);
 const set = (imm: Imm, ...ops: number[]) => ops.forEach((op) => (IMMEDIATES[op] = imm));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-set(Imm.NONE, 0x00, 0x01, 0x05, 0x0b, 0x0f, 0x1a, 0x1b, 0xd1, ...range(0x45, 0xc4)); // numeric ops, sign extension
-set(Imm.BLOCK_TYPE, 0x02, 0x03, 0x04);
-// br, br_if, call, return_call (tail calls: accepted), local.*, global.*, table.get/set, ref.func
-set(Imm.U32, 0x0c, 0x0d, 0x10, 0x12, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xd2);
+set(Imm.NONE, 0x00, 0x01, 0x0f, 0x1a, 0x1b, 0xd1, ...range(0x45, 0xc4)); // numeric ops, sign extension
+set(Imm.BLOCK_TYPE, 0x02);
+set(Imm.SEGMENT_BLOCK, 0x03, 0x04);
+set(Imm.SEGMENT_END, 0x05, 0x0b);
+// br, br_if, call, return_call (tail calls: accepted), local.*, table.get/set, ref.func
+set(Imm.U32, 0x0c, 0x0d, 0x10, 0x12, 0x20, 0x21, 0x22, 0x25, 0x26, 0xd2);
+set(Imm.GLOBAL, 0x23, 0x24);
 set(Imm.TWO_U32, 0x11, 0x13); // call_indirect, return_call_indirect
 set(Imm.BR_TABLE, 0x0e);
 set(Imm.SELECT_TYPES, 0x1c);
@@ -59,7 +68,23 @@ set(Imm.PREFIX_FD, 0xfd);
 const EXCEPTIONS = new Set([0x06, 0x07, 0x08, 0x09, 0x0a, 0x18, 0x19, 0x1f]);
 const TYPED_REFERENCES = new Set([0x14, 0x15, 0xd4, 0xd5, 0xd6]);
 
-export function scanCode(bytes: Uint8Array, start: number, end: number): void {
+/**
+ * What the walk tells the fuel meter (fuel-meter.ts), when the module is metered: where each function's
+ * instructions start, and where each straight-line segment ends (after loop, if, else and end: the only
+ * places control can enter other than a function's start) with how many instructions it held.
+ */
+export interface CodeMeter {
+  /** The module's own globals: an index at or past it would reach the fuel counter. */
+  readonly globals: number;
+  /** Function `f`'s body starts at `bodyStart` (its size), its instructions at `at` (past the locals). */
+  begin(f: number, bodyStart: number, at: number): void;
+  /** A segment of `cost` instructions ended just before `at`; `loop`: the next one is a loop's body. */
+  cut(at: number, cost: number, loop: boolean): void;
+  /** The function's body ended at `bodyEnd`. */
+  finish(bodyEnd: number): void;
+}
+
+export function scanCode(bytes: Uint8Array, start: number, end: number, meter?: CodeMeter): void {
   let at = start;
   const count = readU32(bytes, at, end);
   at = next;
@@ -77,8 +102,10 @@ export function scanCode(bytes: Uint8Array, start: number, end: number): void {
       checkValType(bytes[at]!, at);
       at++;
     }
-    at = walkBody(bytes, at, bodyEnd);
+    meter?.begin(f, bodyEnd - size, at);
+    at = walkBody(bytes, at, bodyEnd, meter);
     if (at !== bodyEnd) throw new Malformed(`function body ${f} ends inside an instruction`);
+    meter?.finish(bodyEnd);
   }
 }
 
@@ -88,10 +115,12 @@ export function scanCode(bytes: Uint8Array, start: number, end: number): void {
  * before the JIT has optimised anything, so its shape decides its speed. Running past the body's end
  * stops the loop, and the caller refuses a body that does not end exactly at its end.
  */
-function walkBody(bytes: Uint8Array, at: number, bodyEnd: number): number {
+function walkBody(bytes: Uint8Array, at: number, bodyEnd: number, meter: CodeMeter | undefined): number {
+  let cost = 0; // instructions in the current segment, counted for the meter
   while (at < bodyEnd) {
     const opAt = at;
     const op = bytes[at++]!;
+    cost++;
     switch (IMMEDIATES[op]) {
       case Imm.NONE:
         break;
@@ -111,16 +140,28 @@ function walkBody(bytes: Uint8Array, at: number, bodyEnd: number): number {
           while (bytes[at++]! & 0x80);
         } else at = memarg(bytes, at, bodyEnd, opAt);
         break;
-      case Imm.BLOCK_TYPE: {
-        const b = bytes[at]!;
-        if (b >= 0x80) while (bytes[at++]! & 0x80); // a type index (s33) of two or more bytes
-        else if (b <= 0x40) at++; // a one-byte type index, or empty
-        else {
-          checkValType(b, at);
-          at++;
+      case Imm.BLOCK_TYPE:
+        at = blockType(bytes, at);
+        break;
+      case Imm.SEGMENT_BLOCK:
+        at = blockType(bytes, at);
+        if (meter !== undefined) {
+          meter.cut(at, cost, op === 0x03);
+          cost = 0;
         }
         break;
-      }
+      case Imm.SEGMENT_END:
+        if (meter !== undefined) {
+          meter.cut(at, cost, false);
+          cost = 0;
+        }
+        break;
+      case Imm.GLOBAL:
+        if (meter !== undefined && readU32(bytes, at, bodyEnd) >= meter.globals) {
+          throw new Malformed(`global ${readU32(bytes, at, bodyEnd)} at byte ${opAt} is past the module's ${meter.globals} globals`);
+        }
+        while (bytes[at++]! & 0x80);
+        break;
       case Imm.BYTES4:
         at += 4;
         break;
@@ -155,6 +196,18 @@ function walkBody(bytes: Uint8Array, at: number, bodyEnd: number): number {
       default:
         refuse(op, opAt);
     }
+  }
+  return at;
+}
+
+/** Past a block type: empty, a value type, or a type index (s33). */
+function blockType(bytes: Uint8Array, at: number): number {
+  const b = bytes[at]!;
+  if (b >= 0x80) while (bytes[at++]! & 0x80); // a type index of two or more bytes
+  else if (b <= 0x40) at++; // a one-byte type index, or empty
+  else {
+    checkValType(b, at);
+    at++;
   }
   return at;
 }

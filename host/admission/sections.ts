@@ -130,13 +130,19 @@ export function writeU32(value: number): number[] {
   return out;
 }
 
-/** The binary with the payloads of some sections replaced; everything else is copied byte for byte. */
-export function replacePayloads(bytes: Uint8Array<ArrayBuffer>, replacements: ReadonlyMap<Section, number[]>): Uint8Array<ArrayBuffer> {
+/**
+ * The binary with the payloads of some sections replaced (`null`: the section removed); everything else
+ * is copied byte for byte.
+ */
+export function replacePayloads(
+  bytes: Uint8Array<ArrayBuffer>,
+  replacements: ReadonlyMap<Section, ArrayLike<number> | null>,
+): Uint8Array<ArrayBuffer> {
   if (replacements.size === 0) return bytes;
   const ordered = [...replacements].sort(([a], [b]) => a.start - b.start);
-  const headers = ordered.map(([section, body]) => [section.id, ...writeU32(body.length)]);
+  const headers = ordered.map(([section, body]) => (body === null ? [] : [section.id, ...writeU32(body.length)]));
   let length = bytes.length;
-  ordered.forEach(([section, body], i) => (length += headers[i]!.length + body.length - (section.end - section.start)));
+  ordered.forEach(([section, body], i) => (length += headers[i]!.length + (body?.length ?? 0) - (section.end - section.start)));
   const out = new Uint8Array(length);
   let from = 0;
   let to = 0;
@@ -145,8 +151,8 @@ export function replacePayloads(bytes: Uint8Array<ArrayBuffer>, replacements: Re
     to += section.start - from;
     out.set(headers[i]!, to);
     to += headers[i]!.length;
-    out.set(body, to);
-    to += body.length;
+    if (body !== null) out.set(body, to);
+    to += body?.length ?? 0;
     from = section.end;
   });
   out.set(bytes.subarray(from), to);

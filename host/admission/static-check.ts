@@ -1,23 +1,25 @@
 /**
  * The whole static admission of one binary, in the admission worker (check-worker.ts), never on the main
  * thread: read its declarations (bounding every count), check the ABI contract, write the memory and
- * table caps into the binary, then compile it with the engine while walking its code for refused
- * features. No guest code runs here: instantiation, and so the start function, happens in a pool worker.
+ * table caps into the binary, meter its fuel (fuel-meter.ts, unless sandbox.fuel_metering is off), then
+ * compile it with the engine while (or, metered, after) walking its code for refused features. No guest
+ * code runs here: instantiation, and so the start function, happens in a pool worker.
  */
 import { performance } from 'node:perf_hooks';
 import { RefusalReason } from '../errors.js';
 import type { SandboxLimits } from '../config/schema.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { checkContract } from './contract.js';
+import { meterFuel } from './fuel-meter.js';
 import { cappedMemorySection } from './memory-cap.js';
 import { UnknownOpcode, scanCode } from './opcodes.js';
 import { Refusal } from './refusal.js';
 import { Malformed, SectionId, replacePayloads, type Section } from './sections.js';
-import { readStructure } from './structure.js';
+import { readStructure, type ModuleStructure } from './structure.js';
 import { cappedTableSection } from './table-cap.js';
 
 export type StaticCheckAnswer =
-  | { ok: true; module: WebAssembly.Module; featureCheckMs: number; compileMs: number }
+  | { ok: true; module: WebAssembly.Module; featureCheckMs: number; compileMs: number; fuelMeterMs?: number }
   | { ok: false; reason: RefusalReason; message: string };
 
 export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
@@ -33,18 +35,16 @@ export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: Sa
 async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
   const structure = readStructure(bytes, limits);
   checkContract(structure);
-  const replacements = new Map<Section, number[]>();
+  const replacements = new Map<Section, ArrayLike<number> | null>();
   const memory = cappedMemorySection(structure.memories, Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES));
   if (memory !== undefined) replacements.set(sectionOf(structure.sections, SectionId.MEMORY), memory);
   const tables = cappedTableSection(structure.tables, limits.max_table_elements);
   if (tables !== undefined) replacements.set(sectionOf(structure.sections, SectionId.TABLE), tables);
+  if (limits.fuel_metering) return compileMetered(bytes, structure, replacements);
 
   // The engine compiles on its own threads while this one walks the code: the two overlap.
   const started = performance.now();
-  const compiled = WebAssembly.compile(replacePayloads(bytes, replacements)).then(
-    (module) => ({ module, compileMs: performance.now() - started }),
-    (error: Error) => ({ error }),
-  );
+  const compiled = compile(replacePayloads(bytes, replacements));
   let unknown: string | undefined;
   try {
     if (structure.code !== undefined) scanCode(bytes, structure.code.payloadStart, structure.code.end);
@@ -53,7 +53,42 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
     unknown = err.message;
   }
   const featureCheckMs = performance.now() - started;
-  const result = await compiled;
+  return answer(await compiled, unknown, featureCheckMs);
+}
+
+/**
+ * Metered (fuel-meter.ts): the walk that checks features also writes the metered code section, and the
+ * engine compiles the metered binary after it. When the walk stops at something it does not know, the
+ * module as written (capped) is compiled instead, to tell an invalid module from a refused feature.
+ */
+async function compileMetered(bytes: Uint8Array<ArrayBuffer>, structure: ModuleStructure, replacements: Map<Section, ArrayLike<number> | null>): Promise<StaticCheckAnswer> {
+  const started = performance.now();
+  let unknown: string | undefined;
+  try {
+    for (const [section, body] of meterFuel(bytes, structure)) replacements.set(section, body);
+  } catch (err) {
+    if (!(err instanceof UnknownOpcode || err instanceof Malformed)) throw err;
+    unknown = err.message;
+  }
+  const fuelMeterMs = performance.now() - started;
+  const result = await compile(replacePayloads(bytes, replacements));
+  const checked = answer(result, unknown, fuelMeterMs);
+  return checked.ok ? { ...checked, fuelMeterMs } : checked;
+}
+
+function compile(bytes: Uint8Array<ArrayBuffer>): Promise<{ module: WebAssembly.Module; compileMs: number } | { error: Error }> {
+  const started = performance.now();
+  return WebAssembly.compile(bytes).then(
+    (module) => ({ module, compileMs: performance.now() - started }),
+    (error: Error) => ({ error }),
+  );
+}
+
+function answer(
+  result: { module: WebAssembly.Module; compileMs: number } | { error: Error },
+  unknown: string | undefined,
+  featureCheckMs: number,
+): StaticCheckAnswer {
   if ('error' in result) return notWasm(`failed validation: ${result.error.message}`);
   if (unknown !== undefined) {
     return {

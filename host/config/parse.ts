@@ -12,7 +12,7 @@ import {
 } from './schema.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { parseServiceSection } from './service-options.js';
-import { expectKeys, expectMap, expectPositiveInt, expectString, expectUnicodeText, isMap } from './validate.js';
+import { expectBoolean, expectKeys, expectMap, expectPositiveInt, expectString, expectUnicodeText, isMap } from './validate.js';
 
 const TOP_KEYS = ['modules', 'presence', 'sandbox', 'service'] as const;
 const PRESENCE_KEYS = ['presence_router', 'routing_module'] as const;
@@ -23,6 +23,9 @@ export const LIMIT_MAX: SandboxLimits = {
   threads: 64,
   call_timeout_ms: 600_000,
   load_timeout_ms: 600_000,
+  fuel_metering: true,
+  max_fuel_per_call: 1_000_000_000_000,
+  max_fuel_init: 1_000_000_000_000,
   max_module_bytes: 1024 * 1024 * 1024,
   max_output_bytes: 1024 * 1024 * 1024,
   max_batch_states: 10_000_000,
@@ -119,7 +122,10 @@ function parseLimits(value: unknown, path: string, base: SandboxLimits, extraKey
   expectKeys(map, path, [...LIMIT_KEYS, ...extraKeys]);
   const limits = { ...base };
   for (const key of LIMIT_KEYS) {
-    if (map[key] !== undefined) limits[key] = expectPositiveInt(map[key], `${path}.${key}`, LIMIT_MAX[key]);
+    if (map[key] === undefined) continue;
+    const max = LIMIT_MAX[key];
+    (limits as Record<string, number | boolean>)[key] =
+      typeof max === 'boolean' ? expectBoolean(map[key], `${path}.${key}`) : expectPositiveInt(map[key], `${path}.${key}`, max);
   }
   if (limits.max_memory_bytes < WASM_PAGE_BYTES) {
     throw configError(`${path}.max_memory_bytes`, `must be at least one 64 KiB page (${WASM_PAGE_BYTES})`);

@@ -9,10 +9,19 @@ import type { ServiceSection } from './service-options.js';
 export interface SandboxOptions {
   /** Worker threads per module pool. */
   threads?: number;
-  /** Deadline for one users_for_states or interested_users call, in milliseconds. */
+  /**
+   * Wall-clock deadline for one users_for_states or interested_users call, in milliseconds: with fuel
+   * metering on, a backstop for what fuel does not count (docs/security.md, "Fuel").
+   */
   call_timeout_ms?: number;
-  /** Deadline for instantiating a module and running its init, in milliseconds. */
+  /** Wall-clock deadline for instantiating a module and running its start function and init, in milliseconds. */
   load_timeout_ms?: number;
+  /** Meter each call's instructions (docs/abi.md, "Fuel"): written into the module at admission. */
+  fuel_metering?: boolean;
+  /** Fuel (about one unit per Wasm instruction) one users_for_states or interested_users call may use. */
+  max_fuel_per_call?: number;
+  /** Fuel the module's start function and init may use together, at each instantiation. */
+  max_fuel_init?: number;
   /** Largest accepted .wasm file, in bytes; checked before compiling. */
   max_module_bytes?: number;
   /** Largest result a module may hand back from one call, in bytes; checked before decoding. */
@@ -94,6 +103,9 @@ export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
   threads: Math.min(2, availableParallelism()),
   call_timeout_ms: 1000,
   load_timeout_ms: 5000,
+  fuel_metering: true,
+  max_fuel_per_call: 10_000_000_000,
+  max_fuel_init: 1_000_000_000,
   max_module_bytes: 16 * 1024 * 1024,
   max_output_bytes: 16 * 1024 * 1024,
   max_batch_states: 200_000,

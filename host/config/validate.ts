@@ -35,6 +35,11 @@ export function expectPositiveInt(value: unknown, path: string, max = Number.MAX
   return value;
 }
 
+export function expectBoolean(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') throw configError(path, `must be true or false (got ${describe(value)})`);
+  return value;
+}
+
 const MAX_CONFIG_DEPTH = 64;
 
 /**

@@ -152,7 +152,7 @@ export class ModulePool {
       // to stop a guest that never yields.
       this.pool.run(task, { signal: deadline.signal }).then(settle, (err: unknown) => {
         const failure = deadline.expiredDuring ? this.timeout(deadline.expiredDuring) : workerDeath(err);
-        settle({ ok: false, failure, logs: [], sends: [] });
+        settle({ ok: false, failure, logs: [], sends: [], fuelUsed: null });
       });
     });
   }

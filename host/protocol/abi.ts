@@ -62,6 +62,14 @@ export function formatSignature(signature: Signature): string {
   return `(${signature.params.join(', ')}) -> (${signature.results.join(', ')})`;
 }
 
+/**
+ * Exports the host adds to a metered module (admission/fuel-meter.ts) and reserves: a module that
+ * exports either name itself is refused (`reserved_name`). The guest never sees them.
+ */
+export const FUEL_EXPORT = 'presence_sandbox_fuel';
+/** The module's start function, moved to an export so the host runs it with the counter set. */
+export const START_EXPORT = 'presence_sandbox_start';
+
 /** `presence.log` levels. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

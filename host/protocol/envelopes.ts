@@ -20,6 +20,14 @@ export interface WorkerSetup {
   maxInterestedUsers: number;
   /** Most entries (user IDs plus indices, repeats included) one result may hold. */
   maxResultEntries: number;
+  /** The module is fuel-metered (admission/fuel-meter.ts) with these budgets; absent when metering is off. */
+  fuel?: FuelBudget;
+}
+
+/** sandbox.max_fuel_per_call and sandbox.max_fuel_init. */
+export interface FuelBudget {
+  perCall: number;
+  init: number;
 }
 
 /** `slot`: where the worker records the task's phases (task-clock.ts); -1 for none. */
@@ -90,4 +98,9 @@ export type Outcome<T> = {
   logs: GuestLog[];
   /** send_local_online_presence_to calls to deliver, each a list of user IDs. */
   sends: string[][];
+  /**
+   * Fuel the task's guest code used (the load: start and init; a call: alloc and the callback), past the
+   * budget when it ran out; null when metering is off or no instance ran.
+   */
+  fuelUsed: number | null;
 } & ({ ok: true; value: T } | { ok: false; failure: Failure });

@@ -3,7 +3,8 @@
  * dance of docs/abi.md. Everything the guest returns is checked before it is believed.
  */
 import { FaultCode, RefusalReason } from '../errors.js';
-import { ABI_VERSION, Export } from '../protocol/abi.js';
+import { ABI_VERSION, Export, FUEL_EXPORT, START_EXPORT } from '../protocol/abi.js';
+import type { FuelBudget } from '../protocol/envelopes.js';
 import { GuestFailure, badOutput } from './guest-failure.js';
 import { GuestMemory } from './guest-memory.js';
 import { readUtf8Cut } from './guest-text.js';
@@ -23,11 +24,19 @@ export class Guest {
   private readonly init: Callback;
   readonly usersForStates: Callback | undefined;
   readonly interestedUsers: Callback | undefined;
+  /** The fuel counter (admission/fuel-meter.ts): fuel left; undefined when the module is not metered. */
+  private readonly fuel: WebAssembly.Global | undefined;
+  /** What the counter was set to, and which limit set it (for the message when it runs out). */
+  private budget = 0;
+  private budgetName = '';
+  /** Fuel used by start and init together (null: not metered). */
+  initFuelUsed: number | null = null;
 
   /** Instantiates (running the module's start function) and checks the exports' runtime shape. */
   constructor(
     module: WebAssembly.Module,
     private readonly maxOutputBytes: number,
+    private readonly fuelBudget?: FuelBudget,
   ) {
     let memory: GuestMemory | undefined;
     const imports = createImports(
@@ -38,6 +47,16 @@ export class Guest {
       () => this.record,
     );
     const exports = this.enter('the start function', () => new WebAssembly.Instance(module, imports).exports);
+    const fuel = exports[FUEL_EXPORT];
+    if (fuelBudget !== undefined) {
+      if (!(fuel instanceof WebAssembly.Global)) throw new GuestFailure(FaultCode.TRAP, `the metered module has no ${FUEL_EXPORT}`);
+      this.fuel = fuel;
+      // A metered module's start function is an export (fuel-meter.ts): run here, as instantiation would
+      // have, but with the counter set, and before memory is handed to the imports.
+      this.meter(fuelBudget.init, 'sandbox.max_fuel_init');
+      const start = exports[START_EXPORT] as (() => void) | undefined;
+      if (start !== undefined) this.enter('the start function', start);
+    }
     const version = exports[Export.ABI_VERSION];
     const value = version instanceof WebAssembly.Global ? version.value : undefined;
     if (value !== ABI_VERSION) {
@@ -60,9 +79,15 @@ export class Guest {
     return this.memory.byteLength;
   }
 
+  /** Fuel used since the counter was last set (past the budget when it ran out), or null if not metered. */
+  get fuelUsed(): number | null {
+    return this.fuel === undefined ? null : this.budget - Number(this.fuel.value);
+  }
+
   /** Runs init with the msgpack config; a config the module refuses becomes CONFIG_REJECTED with its message. */
   runInit(config: Uint8Array): void {
     const result = this.call(this.init, config, Export.INIT);
+    this.initFuelUsed = this.fuelUsed;
     if (result === 0) return;
     // The whole range is checked against memory before the message is cut to what is shown.
     const message = this.readDescriptor(result, Export.INIT, Infinity);
@@ -72,6 +97,7 @@ export class Guest {
 
   /** Calls a callback with `input`; returns a view of the result bytes, valid until the guest runs again. */
   invoke(callback: Callback, input: Uint8Array, name: string): Uint8Array {
+    if (this.fuelBudget !== undefined) this.meter(this.fuelBudget.perCall, 'sandbox.max_fuel_per_call');
     return this.readDescriptor(this.call(callback, input, name), name, this.maxOutputBytes);
   }
 
@@ -92,12 +118,30 @@ export class Guest {
     try {
       value = run();
     } catch (err) {
-      throw this.record.failure ?? err;
+      if (this.record.failure !== undefined) throw this.record.failure;
+      // The counter below zero: the meter's own check trapped (or the guest trapped after running out,
+      // before reaching one). Either way the call used more than its budget.
+      if (err instanceof WebAssembly.RuntimeError && this.fuel !== undefined && Number(this.fuel.value) < 0) {
+        throw new GuestFailure(FaultCode.FUEL_EXHAUSTED, `ran out of fuel in ${where}: used more than ${this.budget} (${this.budgetName})`);
+      }
+      throw err;
     }
     const failure = this.record.failure;
     if (failure === undefined) return value;
     if (!(failure instanceof GuestFailure)) throw failure;
     throw new GuestFailure(failure.code, `${failure.message} (caught by the module in ${where}, which went on: the call fails all the same)`);
+  }
+
+  /** Nothing used so far (for a task that may run no guest code). */
+  clearFuel(): void {
+    if (this.fuel !== undefined) this.meter(0, this.budgetName);
+  }
+
+  /** Sets the counter: the guest code that runs next may use `budget` fuel. */
+  private meter(budget: number, name: string): void {
+    this.fuel!.value = BigInt(budget);
+    this.budget = budget;
+    this.budgetName = name;
   }
 
   /**

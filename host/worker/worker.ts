@@ -57,7 +57,7 @@ type Value = LoadResult | RoutingResult | BatchRoutingResult | InterestResult;
 export function warm(): void {
   if (guest !== undefined) return;
   try {
-    const fresh = new Guest(setup.module, setup.maxOutputBytes);
+    const fresh = new Guest(setup.module, setup.maxOutputBytes, setup.fuel);
     fresh.runInit(setup.config);
     guest = fresh;
   } catch {
@@ -70,14 +70,14 @@ export default function handle(task: Task): Outcome<Value> {
   try {
     if (guest === undefined) {
       clock.mark(task.slot, task.id, Phase.instantiating);
-      const fresh = new Guest(setup.module, setup.maxOutputBytes);
+      const fresh = new Guest(setup.module, setup.maxOutputBytes, setup.fuel);
       fresh.runInit(setup.config);
       guest = fresh;
       instantiated = true;
     }
   } catch (err) {
     clock.mark(task.slot, task.id, Phase.done);
-    return { ok: false, failure: classify(err), logs: [], sends: [] };
+    return { ok: false, failure: classify(err), logs: [], sends: [], fuelUsed: null };
   }
   // The wire's batch is checked first, which is the host's work (route-batch.ts marks `calling` after).
   clock.mark(task.slot, task.id, task.kind === 'users_for_states_batch' ? Phase.checking : Phase.calling);
@@ -103,15 +103,18 @@ function callGuest(current: Guest, task: Task, instantiated: boolean): Outcome<V
   // init's logs: from this task's instantiation, or from warm() before the admission load.
   const initLogs = instantiated || task.kind === 'load' ? current.record.logs : [];
   current.record = { logs: [], sends: [] };
+  // Each call sets the counter (Guest.invoke); a task that runs no guest code used none.
+  if (task.kind !== 'load') current.clearFuel();
+  const fuelUsed = () => (task.kind === 'load' ? current.initFuelUsed : current.fuelUsed);
   try {
     const value = run(current, task);
     const { logs, sends } = current.record;
-    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends] };
+    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], fuelUsed: fuelUsed() };
   } catch (err) {
     guest = undefined;
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
     const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : classify(err);
-    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [] };
+    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], fuelUsed: fuelUsed() };
   }
 }
 

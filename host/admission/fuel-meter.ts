@@ -1,0 +1,188 @@
+/**
+ * Fuel metering, written into the binary at admission (docs/abi.md, "Fuel"): one mutable i64 global is
+ * appended after the module's own, the counter of fuel left. Every straight-line segment of code
+ * subtracts its cost (one unit per instruction) from it as it starts, and every function entry and loop
+ * header then traps (`unreachable`) when the counter is below zero. Any endless run of guest code passes
+ * loop headers or function entries without end, so it traps within one segment of running out.
+ *
+ * The host reaches the counter through an export of a reserved name (FUEL_EXPORT); the guest cannot:
+ * a global index at or past its own globals in its code, an export of one, or an export that already
+ * uses a reserved name is refused here (the first two would be invalid in the module as written, and so
+ * are refused as not_wasm). The start function is moved to another reserved export, so that the host
+ * sets the counter before any guest code runs and can tell a start function that ran out of fuel from
+ * one that trapped.
+ *
+ * Why by hand and not binaryen: binaryen has no metering pass, takes about 0.6 s to load in a fresh
+ * thread, 7 s to read and 2 s to re-emit a 16 MiB module with half a GB of memory; this rewrite rides on
+ * the feature walk (opcodes.ts), which already decodes every instruction the host accepts and refuses
+ * every other (bench/README.md, "Admission").
+ */
+import { RefusalReason } from '../errors.js';
+import { FUEL_EXPORT, START_EXPORT } from '../protocol/abi.js';
+import { type CodeMeter, scanCode } from './opcodes.js';
+import { Refusal } from './refusal.js';
+import { Malformed, Reader, SectionId, payload, writeU32, type Section } from './sections.js';
+import type { ModuleStructure } from './structure.js';
+
+const I64 = 0x7e;
+const MUTABLE = 1;
+const GLOBAL_GET = 0x23;
+const GLOBAL_SET = 0x24;
+const I64_CONST = 0x42;
+const I64_SUB = 0x7d;
+const I64_LT_S = 0x53;
+const IF_EMPTY = [0x04, 0x40];
+const UNREACHABLE = 0x00;
+const END = 0x0b;
+const KIND_FUNCTION = 0x00;
+const KIND_GLOBAL = 0x03;
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** The new payloads of the sections metering changes; `null` removes the section (the start section). */
+export type FuelSections = Map<Section, ArrayLike<number> | null>;
+
+/** Meters the module's code: the sections to replace, or a Refusal, Malformed or UnknownOpcode. */
+export function meterFuel(bytes: Uint8Array, structure: ModuleStructure): FuelSections {
+  const counter = structure.globals.length; // imported globals are refused: the defined ones are all
+  const sections = new Map<Section, ArrayLike<number> | null>();
+  const find = (id: number) => structure.sections.find((s) => s.id === id);
+  const start = find(SectionId.START);
+  const startFunction = start === undefined ? undefined : payload(bytes, start).u32();
+  if (start !== undefined) sections.set(start, null);
+  // The contract check has required presence_abi_version, a defined global, and so both sections.
+  sections.set(find(SectionId.GLOBAL)!, withGlobal(bytes, find(SectionId.GLOBAL)!));
+  sections.set(find(SectionId.EXPORT)!, withExports(bytes, find(SectionId.EXPORT)!, counter, startFunction));
+  if (structure.code !== undefined) {
+    const rewriter = new CodeRewriter(bytes, counter, structure.code);
+    scanCode(bytes, structure.code.payloadStart, structure.code.end, rewriter);
+    sections.set(structure.code, rewriter.payload());
+  }
+  return sections;
+}
+
+/** The global section with the counter appended: `(global (mut i64) (i64.const 0))`, set by the host. */
+function withGlobal(bytes: Uint8Array, section: Section): number[] {
+  const r = payload(bytes, section);
+  const count = r.u32();
+  return [...writeU32(count + 1), ...bytes.subarray(r.at, section.end), I64, MUTABLE, I64_CONST, 0, END];
+}
+
+/** The export section with the host's two exports appended, after refusing any way to the counter. */
+function withExports(bytes: Uint8Array, section: Section, counter: number, startFunction: number | undefined): number[] {
+  const r = payload(bytes, section);
+  const count = r.u32();
+  const entries = r.at;
+  const reserved = new Set([FUEL_EXPORT, START_EXPORT]);
+  for (let i = 0; i < count; i++) {
+    const name = utf8Decoder.decode(r.name());
+    const kind = r.byte();
+    const index = r.u32();
+    if (reserved.has(name)) {
+      throw new Refusal(RefusalReason.RESERVED_NAME, `exports ${JSON.stringify(name)}, a name the host reserves for fuel metering (docs/abi.md, "Fuel"); rename the export`);
+    }
+    if (kind === KIND_GLOBAL && index >= counter) throw new Malformed(`export ${JSON.stringify(name)} names global ${index}, past the module's ${counter} globals`);
+  }
+  const added = [...exportEntry(FUEL_EXPORT, KIND_GLOBAL, counter)];
+  if (startFunction !== undefined) added.push(...exportEntry(START_EXPORT, KIND_FUNCTION, startFunction));
+  return [...writeU32(count + (startFunction === undefined ? 1 : 2)), ...bytes.subarray(entries, section.end), ...added];
+}
+
+function exportEntry(name: string, kind: number, index: number): number[] {
+  const encoded = utf8.encode(name);
+  return [...writeU32(encoded.length), ...encoded, kind, ...writeU32(index)];
+}
+
+/**
+ * Rebuilds the code section as the walk goes: each function's body is copied with a charge at the start
+ * of each segment (and a check after the charge at its entry and at each loop header), and its size
+ * written anew. Only bytes are inserted; no instruction of the module changes.
+ */
+class CodeRewriter implements CodeMeter {
+  private out: Uint8Array;
+  private length = 0;
+  private readonly get: number[];
+  private readonly set: number[];
+  private readonly check: number[];
+  /** The current function: where its body starts, and each segment's start, cost and kind. */
+  private localsStart = 0;
+  private readonly starts: number[] = [];
+  private readonly costs: number[] = [];
+  private readonly checks: boolean[] = [];
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly globals: number,
+    code: Section,
+  ) {
+    this.get = [GLOBAL_GET, ...writeU32(globals)];
+    this.set = [GLOBAL_SET, ...writeU32(globals)];
+    this.check = [...this.get, I64_CONST, 0, I64_LT_S, ...IF_EMPTY, UNREACHABLE, END];
+    // Metering adds a few bytes a segment: start with room for a third more than the section.
+    this.out = new Uint8Array(Math.ceil((code.end - code.payloadStart) * 1.34) + 16);
+    const r = payload(bytes, code);
+    this.append(writeU32(r.u32()));
+  }
+
+  begin(_f: number, localsStart: number, at: number): void {
+    this.localsStart = localsStart;
+    this.starts.length = this.costs.length = this.checks.length = 0;
+    this.starts.push(at);
+    this.checks.push(true); // the function's entry
+  }
+
+  cut(at: number, cost: number, loop: boolean): void {
+    this.costs.push(cost);
+    this.starts.push(at);
+    this.checks.push(loop);
+  }
+
+  finish(bodyEnd: number): void {
+    const { bytes, starts, costs, checks } = this;
+    const charges = costs.map((cost, i) => (cost === 0 && !checks[i] ? [] : this.charge(cost, checks[i]!)));
+    let size = bodyEnd - this.localsStart;
+    for (const charge of charges) size += charge.length;
+    this.append(writeU32(size));
+    this.append(bytes.subarray(this.localsStart, starts[0]));
+    // The last start is the function's end (after its final `end`): nothing follows it.
+    for (let i = 0; i < costs.length; i++) {
+      this.append(charges[i]!);
+      this.append(bytes.subarray(starts[i], starts[i + 1]));
+    }
+    this.append(bytes.subarray(starts[costs.length], bodyEnd)); // empty, unless the engine refuses the body
+  }
+
+  payload(): Uint8Array {
+    return this.out.subarray(0, this.length);
+  }
+
+  /** counter -= cost, then (at an entry or loop header) trap if it is below zero. */
+  private charge(cost: number, check: boolean): number[] {
+    const sub = [...this.get, I64_CONST, ...writeS64(cost), I64_SUB, ...this.set];
+    return check ? [...sub, ...this.check] : sub;
+  }
+
+  private append(chunk: ArrayLike<number>): void {
+    if (this.length + chunk.length > this.out.length) {
+      const grown = new Uint8Array(Math.max(this.out.length * 2, this.length + chunk.length));
+      grown.set(this.out.subarray(0, this.length));
+      this.out = grown;
+    }
+    this.out.set(chunk, this.length);
+    this.length += chunk.length;
+  }
+}
+
+/** A non-negative integer as a signed LEB128 (costs are small: a segment is at most one function body). */
+function writeS64(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = value % 128;
+    value = Math.floor(value / 128);
+    if (value === 0 && (b & 0x40) === 0) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
