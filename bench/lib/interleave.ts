@@ -62,8 +62,8 @@ export function spread(values: readonly number[]): Spread {
  * Records a ratio as a case of system `ratio`, which bench/run.ts reads by `params.ratio`: the median of
  * the rounds' ratios and its spread.
  */
-export function recordRatio(report: Reporter, ratio: string, what: string, s: Spread): void {
-  report.record('ratio', `${ratio}: ${what}`, { ratio }, { ratio: s.median, min: s.min, q1: s.q1, q3: s.q3, max: s.max, rounds: s.rounds });
+export function recordRatio(report: Reporter, ratio: string, what: string, s: Spread, params: Record<string, string | number> = {}): void {
+  report.record('ratio', `${ratio}: ${what}`, { ratio, ...params }, { ratio: s.median, min: s.min, q1: s.q1, q3: s.q3, max: s.max, rounds: s.rounds });
 }
 
 function collect(): void {
