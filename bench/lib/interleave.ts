@@ -2,7 +2,7 @@
  * Ratios that hold still on a shared machine: the systems a ratio compares run in turn, round after round
  * (A, B, A, B ...) in one process, and the ratio is the median of the rounds' own ratios, with its spread.
  * Why: timed in phases of their own, two systems are two moments of a machine whose load comes and goes,
- * and ratios swung up to 3x between runs (bench/README.md, Changelog); a round's ratio compares one moment.
+ * and their ratios swung from run to run (bench/README.md, Changelog); a round's ratio compares one moment.
  */
 import type { Options, Reporter } from './question.js';
 

@@ -9,8 +9,8 @@
  * measurable share of an interested_users call's cost over a bare Piscina task (bench/interested-hops.ts).
  * The pool's timer is armed for the earliest task due and, when it fires, looks at every task due then.
  *
- * Not an AbortController: Piscina accepts any object with `aborted`, `reason` and
- * add/removeEventListener('abort'), which a `Deadline` is, for a few hundred ns.
+ * Not an AbortController, which costs far more per call (bench/README.md, Changelog): Piscina accepts any
+ * object with `aborted`, `reason` and add/removeEventListener('abort'), which a `Deadline` is.
  */
 type Listener = () => void;
 

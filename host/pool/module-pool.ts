@@ -209,9 +209,8 @@ export class ModulePool {
 }
 
 /**
- * The task as Piscina will clone it, written out field by field: an object made by spreading
- * (`{ ...task, id }`) took the structured clone's slow path, about 8 µs more per call (a third of an
- * interested_users call's overhead over a bare Piscina task, bench/README.md).
+ * The task as Piscina will clone it, written out field by field: an object made by spreading takes the
+ * structured clone's slow path (bench/interested-hops.ts; bench/README.md, Changelog).
  */
 function withId(task: CallTask, id: number, slot: number): Task {
   switch (task.kind) {
