@@ -1,7 +1,8 @@
 /**
  * Question: where does an interested_users call spend what a bare Piscina task does not? Each hop of the
  * host's call path is called on its own, one call at a time, in interleaved rounds with a bare task (a
- * no-op on a pool of the same shape), and reported as the median of the rounds' p50 ratios:
+ * no-op on a pool of the same shape), and reported as the median of the rounds' p50 ratios, with the CPU
+ * each call costs:
  *
  *   bare task → the host's worker and the guest on a plain Piscina pool (no host code on this thread)
  *     → the same with the call's deadline (host/pool/deadline.ts) → ModulePool.call (the gate, the task
@@ -22,8 +23,8 @@ import type { Task, WorkerSetup } from '../host/protocol/envelopes.js';
 import { TaskClock } from '../host/protocol/task-clock.js';
 import { barePool, warm } from './lib/bare-pool.js';
 import { MODULES } from './lib/batches.js';
-import { ratioOf, recordRatio, roundsOf, spread } from './lib/interleave.js';
-import { alternating, closedLoop, quantile } from './lib/measure.js';
+import { interleave, ratioOf, recordRatio, roundsOf, spread, type Round } from './lib/interleave.js';
+import { closedLoop, quantile } from './lib/measure.js';
 import { Reporter, main, options } from './lib/question.js';
 import { hostFor } from './lib/systems.js';
 
@@ -83,29 +84,29 @@ main(async () => {
     host: 'PresenceHost.getInterestedUsers (+ admission control, health, settle, merge)',
   };
   const names = Object.keys(hops) as (keyof typeof hops)[];
-  const { rounds, roundMs } = roundsOf(opts);
-  report.plan(rounds + 1);
+  const { rounds } = roundsOf(opts);
+  report.plan(rounds);
   try {
-    // Warm every hop, then rounds in which the hops alternate call by call; each round's p50s.
-    report.start('warm-up');
-    await alternating(names.map((k) => hops[k]), opts.warmupMs);
-    const p50s = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<keyof typeof hops, number[]>;
-    for (let r = 0; r < rounds; r++) {
-      report.start(`round ${r + 1}`);
-      const lat = await alternating(names.map((k) => hops[k]), roundMs * names.length);
-      names.forEach((k, i) => p50s[k].push(quantile(lat[i]!, 0.5)));
-    }
-    // The CPU each call costs, every thread of this process (user + system), hop by hop: a block of
-    // calls of one hop, one at a time. Unlike latency, it does not count waiting for a core.
-    const cpuUs = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<keyof typeof hops, number[]>;
-    for (let r = 0; r < rounds; r++) {
-      for (const k of names) {
-        const before = process.cpuUsage();
-        const run = await closedLoop(hops[k], 1, { warmupMs: 0, timeMs: roundMs / 2 });
-        const { user, system } = process.cpuUsage(before);
-        cpuUs[k].push((user + system) / run.ops);
-      }
-    }
+    // A round of each hop in turn, one call at a time (not call by call: interested-latency.ts says why);
+    // each round's p50 and the CPU its calls cost, every thread of this process (user + system), which
+    // unlike latency does not count waiting for a core.
+    const runs = await interleave(
+      opts,
+      Object.fromEntries(
+        names.map((k) => [
+          k,
+          async (ms: number) => {
+            const before = process.cpuUsage();
+            const run = await closedLoop(hops[k], 1, { warmupMs: 0, timeMs: ms });
+            const { user, system } = process.cpuUsage(before);
+            return { p50: quantile(run.latencies, 0.5), cpuUs: (user + system) / run.ops };
+          },
+        ]),
+      ) as Record<keyof typeof hops, Round<{ p50: number; cpuUs: number }>>,
+      (r) => report.start(`round ${r + 1}`),
+    );
+    const p50s = Object.fromEntries(names.map((k) => [k, runs[k].map((r) => r.p50)])) as Record<keyof typeof hops, number[]>;
+    const cpuUs = Object.fromEntries(names.map((k) => [k, runs[k].map((r) => r.cpuUs)])) as Record<keyof typeof hops, number[]>;
     for (const k of names) {
       const vs = ratioOf(p50s[k], p50s.bare);
       report.record('profile', `interested_users, sequential: ${labels[k]}`, { hop: k, threads }, {

@@ -6,15 +6,15 @@
  * always_send_to_users, so the answer is the empty set, the common case. A second host serves the bundled
  * config (two modules, so two pools answer each call) for reference.
  *
- * Interleaved (lib/interleave.ts): one call at a time, the three alternate call by call, in rounds; with
- * 64 in flight, each runs a round in turn. A ratio is the median of the rounds' p50 ratios.
+ * Interleaved (lib/interleave.ts): each runs a round in turn, one call at a time, then with 64 in flight.
+ * A ratio is the median of the rounds' p50 ratios.
  */
 import { availableParallelism } from 'node:os';
 import { PresenceHost } from '../host/index.js';
 import { barePool, warm } from './lib/bare-pool.js';
 import { MODULES } from './lib/batches.js';
 import { interleave, ratioOf, recordRatio, roundsOf, spread, type Round } from './lib/interleave.js';
-import { alternating, closedLoop, quantile, type LoopResult } from './lib/measure.js';
+import { closedLoop, quantile, type LoopResult } from './lib/measure.js';
 import { Reporter, main, options } from './lib/question.js';
 import { SANDBOX, hostFor } from './lib/systems.js';
 
@@ -27,7 +27,7 @@ main(async () => {
   const report = new Reporter(QUESTION);
   const threads = availableParallelism();
   const { rounds, roundMs } = roundsOf(opts);
-  report.plan(2 * rounds + 1);
+  report.plan(2 * rounds);
 
   const pool = barePool(threads);
   await warm(pool, threads);
@@ -49,19 +49,17 @@ main(async () => {
     const answer = await host.getInterestedUsers(USER);
     if (!(answer instanceof Set) || answer.size !== 0) throw new Error(`expected the empty set for ${USER}, got ${String(answer)}`);
 
-    // One call at a time: the systems alternate call by call; each round gives each system's p50 and p99.
-    report.start('sequential, warm-up');
-    await alternating(systems.map((s) => s.run), opts.warmupMs);
-    const seq = systems.map(() => ({ p50: [] as number[], p99: [] as number[], rate: [] as number[] }));
-    for (let r = 0; r < rounds; r++) {
-      report.start(`sequential, round ${r + 1}`);
-      const lat = await alternating(systems.map((s) => s.run), roundMs * systems.length);
-      lat.forEach((l, i) => {
-        seq[i]!.p50.push(quantile(l, 0.5));
-        seq[i]!.p99.push(quantile(l, 0.99));
-        seq[i]!.rate.push(1000 / (l.reduce((a, b) => a + b, 0) / l.length));
-      });
-    }
+    // One call at a time: a round of each in turn. Not call by call: a call on another pool than the last
+    // one wakes a thread that has gone to sleep, which a caller of one system alone does not pay.
+    const seqRuns = await interleave(
+      opts,
+      Object.fromEntries(systems.map((s, i) => [String(i), (ms: number) => closedLoop(s.run, 1, { warmupMs: 0, timeMs: ms })])) as Record<string, Round<LoopResult>>,
+      (r) => report.start(`sequential, round ${r + 1}`),
+    );
+    const seq = systems.map((_, i) => {
+      const runs = seqRuns[String(i)]!;
+      return { p50: runs.map((run) => quantile(run.latencies, 0.5)), p99: runs.map((run) => quantile(run.latencies, 0.99)), rate: runs.map((run) => run.opsPerSec) };
+    });
     // 64 in flight: a round of each in turn.
     const conc = await interleave(
       opts,

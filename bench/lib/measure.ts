@@ -92,20 +92,3 @@ export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
 }
 
-/**
- * One call at a time, cycling through `fns` (A, B, C, A, B, C ...) for `ms`: each system's latencies, in
- * order. For one-call-at-a-time latency the systems never overlap, and each call meets the same moment
- * of the machine as its neighbours.
- */
-export async function alternating(fns: readonly (() => Promise<unknown>)[], ms: number): Promise<number[][]> {
-  const latencies = fns.map(() => [] as number[]);
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    for (let i = 0; i < fns.length; i++) {
-      const t0 = performance.now();
-      await fns[i]!();
-      latencies[i]!.push(performance.now() - t0);
-    }
-  }
-  return latencies;
-}
