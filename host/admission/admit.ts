@@ -22,6 +22,8 @@ export interface AdmittedModule {
   /** What init logged and announced during admission. */
   logs: GuestLog[];
   sends: string[][];
+  /** Fuel the start function and init used (null: metering off). */
+  initFuelUsed: number | null;
 }
 
 const configPackr = new Packr({ useRecords: false });
@@ -57,7 +59,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     throw refusal(spec.label, outcome.failure.code, outcome.failure.message);
   }
   const { hasCallbacks } = outcome.value as LoadResult;
-  return { spec, pool, hasCallbacks, logs: outcome.logs, sends: outcome.sends };
+  return { spec, pool, hasCallbacks, logs: outcome.logs, sends: outcome.sends, initFuelUsed: outcome.fuelUsed };
 }
 
 function refusal(label: string, code: string, message: string): SandboxError {

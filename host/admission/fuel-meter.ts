@@ -1,9 +1,10 @@
 /**
  * Fuel metering, written into the binary at admission (docs/abi.md, "Fuel"): one mutable i64 global is
- * appended after the module's own, the counter of fuel left. Every straight-line segment of code
- * subtracts its cost (one unit per instruction) from it as it starts, and every function entry and loop
- * header then traps (`unreachable`) when the counter is below zero. Any endless run of guest code passes
- * loop headers or function entries without end, so it traps within one segment of running out.
+ * appended after the module's own, the counter of fuel left. Every segment of code (CodeRewriter below)
+ * subtracts its cost (one unit per instruction it holds) from it as it starts, and every loop header
+ * and the entry of every function that calls then traps (`unreachable`) when the counter is below zero.
+ * Any endless run of guest code passes loop headers or such entries without end, so it traps within
+ * one segment of running out.
  *
  * The host reaches the counter through an export of a reserved name (FUEL_EXPORT); the guest cannot:
  * a global index at or past its own globals in its code, an export of one, or an export that already
@@ -93,10 +94,26 @@ function exportEntry(name: string, kind: number, index: number): number[] {
   return [...writeU32(encoded.length), ...encoded, kind, ...writeU32(index)];
 }
 
+const BLOCK = 0x02;
+const LOOP = 0x03;
+const IF = 0x04;
+const ELSE = 0x05;
+
 /**
  * Rebuilds the code section as the walk goes: each function's body is copied with a charge at the start
- * of each segment (and a check after the charge at its entry and at each loop header), and its size
- * written anew. Only bytes are inserted; no instruction of the module changes.
+ * of each segment (and a check after it at each loop header, and at the entry of a function that calls),
+ * and its size written anew. Only bytes are inserted; no instruction of the module changes.
+ *
+ * The segments: a function's body, and each loop's body (charged on every iteration), each without the
+ * loops nested in it. Blocks and both arms of an if belong to the segment around them, and so does the
+ * code after a loop: a segment is charged whole as it starts, every instruction it holds counted once,
+ * whichever of them then run. That overcharges (an arm not taken, code after an early return) but keeps
+ * the charges few: charging each arm of each if as it is taken made the bundled modules about 1.6 times
+ * slower, this about 1.1 to 1.2 (bench/README.md, "fuel_overhead"). A call's fuel is the sum of the
+ * segments it entered: a function of the instructions it ran, never of timing.
+ *
+ * A function that calls nothing runs only its own segments, and each of its loops checks, so its entry
+ * does not: the host checks the counter when guest code returns (host/worker/guest.ts).
  */
 class CodeRewriter implements CodeMeter {
   private out: Uint8Array;
@@ -104,11 +121,15 @@ class CodeRewriter implements CodeMeter {
   private readonly get: number[];
   private readonly set: number[];
   private readonly check: number[];
-  /** The current function: where its body starts, and each segment's start, cost and kind. */
+  /** The current function: where its body starts, and each segment's start, cost and check, in order. */
   private localsStart = 0;
   private readonly starts: number[] = [];
   private readonly costs: number[] = [];
   private readonly checks: boolean[] = [];
+  /** Open blocks, loops and ifs; for each open loop or if, the segment around it and its count so far. */
+  private readonly kinds: number[] = [];
+  private readonly around: { segment: number; cost: number }[] = [];
+  private segment = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -118,47 +139,75 @@ class CodeRewriter implements CodeMeter {
     this.get = [GLOBAL_GET, ...writeU32(globals)];
     this.set = [GLOBAL_SET, ...writeU32(globals)];
     this.check = [...this.get, I64_CONST, 0, I64_LT_S, ...IF_EMPTY, UNREACHABLE, END];
-    // Metering adds a few bytes a segment: start with room for a third more than the section.
-    this.out = new Uint8Array(Math.ceil((code.end - code.payloadStart) * 1.34) + 16);
+    // Metering adds a few bytes a segment: start with room for half as much again.
+    this.out = new Uint8Array(Math.ceil((code.end - code.payloadStart) * 1.5) + 16);
     const r = payload(bytes, code);
     this.append(writeU32(r.u32()));
   }
 
-  begin(_f: number, localsStart: number, at: number): void {
+  begin(localsStart: number, at: number): void {
     this.localsStart = localsStart;
-    this.starts.length = this.costs.length = this.checks.length = 0;
-    this.starts.push(at);
-    this.checks.push(true); // the function's entry
+    this.starts.length = this.costs.length = this.checks.length = this.kinds.length = this.around.length = 0;
+    this.segment = this.open(at, true); // the function's entry
   }
 
-  cut(at: number, cost: number, loop: boolean): void {
-    this.costs.push(cost);
-    this.starts.push(at);
-    this.checks.push(loop);
+  control(op: number, at: number, cost: number): number {
+    switch (op) {
+      case BLOCK:
+      case IF:
+        this.kinds.push(BLOCK);
+        return cost;
+      case LOOP:
+        this.kinds.push(LOOP);
+        this.around.push({ segment: this.segment, cost });
+        this.segment = this.open(at, true);
+        return 0;
+      case ELSE:
+        return cost;
+      default: {
+        // end: of a block or if (the count goes on), of a loop (back to the segment around it), or of
+        // the function (nothing opened is left; an unbalanced body is refused by the engine).
+        const kind = this.kinds.pop();
+        if (kind === BLOCK) return cost;
+        this.costs[this.segment] = cost;
+        const outer = this.around.pop();
+        if (kind === undefined || outer === undefined) return 0;
+        this.segment = outer.segment;
+        return outer.cost;
+      }
+    }
   }
 
-  finish(bodyEnd: number): void {
+  finish(bodyEnd: number, calls: boolean): void {
     const { bytes, starts, costs, checks } = this;
-    const charges = costs.map((cost, i) => (cost === 0 && !checks[i] ? [] : this.charge(cost, checks[i]!)));
+    // A function that calls none can only run its own code, and each of its loops checks: its entry need not.
+    if (!calls) checks[0] = false;
+    const charges = costs.map((cost, i) => this.charge(cost, checks[i]!));
     let size = bodyEnd - this.localsStart;
     for (const charge of charges) size += charge.length;
     this.append(writeU32(size));
     this.append(bytes.subarray(this.localsStart, starts[0]));
-    // The last start is the function's end (after its final `end`): nothing follows it.
-    for (let i = 0; i < costs.length; i++) {
+    for (let i = 0; i < starts.length; i++) {
       this.append(charges[i]!);
-      this.append(bytes.subarray(starts[i], starts[i + 1]));
+      this.append(bytes.subarray(starts[i], i + 1 < starts.length ? starts[i + 1] : bodyEnd));
     }
-    this.append(bytes.subarray(starts[costs.length], bodyEnd)); // empty, unless the engine refuses the body
   }
 
   payload(): Uint8Array {
     return this.out.subarray(0, this.length);
   }
 
+  /** A new segment starting at `at` (segments open in the order of their starts). */
+  private open(at: number, check: boolean): number {
+    this.starts.push(at);
+    this.costs.push(0);
+    this.checks.push(check);
+    return this.starts.length - 1;
+  }
+
   /** counter -= cost, then (at an entry or loop header) trap if it is below zero. */
   private charge(cost: number, check: boolean): number[] {
-    const sub = [...this.get, I64_CONST, ...writeS64(cost), I64_SUB, ...this.set];
+    const sub = cost === 0 ? [] : [...this.get, I64_CONST, ...writeS64(cost), I64_SUB, ...this.set];
     return check ? [...sub, ...this.check] : sub;
   }
 

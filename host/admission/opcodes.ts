@@ -19,8 +19,6 @@ export class UnknownOpcode extends Error {}
 const enum Imm {
   NONE,
   U32,
-  TWO_U32,
-  BLOCK_TYPE,
   MEMARG,
   I32,
   I64,
@@ -32,10 +30,14 @@ const enum Imm {
   HEAP_TYPE,
   PREFIX_FC,
   PREFIX_FD,
-  /** loop, if: a block type, and a new straight-line segment starts after it (fuel-meter.ts). */
-  SEGMENT_BLOCK,
-  /** else, end: a new straight-line segment starts after it, unless it ends the function. */
-  SEGMENT_END,
+  /** block, loop, if: a block type; the fuel meter (fuel-meter.ts) follows the nesting. */
+  CONTROL_OPEN,
+  /** else, end: as CONTROL_OPEN. */
+  CONTROL_NEXT,
+  /** call, return_call: a function index (the meter notes the function is not a leaf). */
+  CALL,
+  /** call_indirect, return_call_indirect: a type and a table index (as CALL). */
+  CALL_INDIRECT,
   /** global.get, global.set: the index is checked when the module is metered (it must not reach the counter). */
   GLOBAL,
   /** Refused or unknown: the slow path names it. */
@@ -46,13 +48,13 @@ const IMMEDIATES = new Uint8Array(256).fill(Imm.OTHER);
 const set = (imm: Imm, ...ops: number[]) => ops.forEach((op) => (IMMEDIATES[op] = imm));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 set(Imm.NONE, 0x00, 0x01, 0x0f, 0x1a, 0x1b, 0xd1, ...range(0x45, 0xc4)); // numeric ops, sign extension
-set(Imm.BLOCK_TYPE, 0x02);
-set(Imm.SEGMENT_BLOCK, 0x03, 0x04);
-set(Imm.SEGMENT_END, 0x05, 0x0b);
-// br, br_if, call, return_call (tail calls: accepted), local.*, table.get/set, ref.func
-set(Imm.U32, 0x0c, 0x0d, 0x10, 0x12, 0x20, 0x21, 0x22, 0x25, 0x26, 0xd2);
+set(Imm.CONTROL_OPEN, 0x02, 0x03, 0x04);
+set(Imm.CONTROL_NEXT, 0x05, 0x0b);
+// br, br_if, local.*, table.get/set, ref.func
+set(Imm.U32, 0x0c, 0x0d, 0x20, 0x21, 0x22, 0x25, 0x26, 0xd2);
+set(Imm.CALL, 0x10, 0x12); // call, return_call (tail calls: accepted)
+set(Imm.CALL_INDIRECT, 0x11, 0x13);
 set(Imm.GLOBAL, 0x23, 0x24);
-set(Imm.TWO_U32, 0x11, 0x13); // call_indirect, return_call_indirect
 set(Imm.BR_TABLE, 0x0e);
 set(Imm.SELECT_TYPES, 0x1c);
 set(Imm.MEMARG, ...range(0x28, 0x3e)); // loads and stores
@@ -70,18 +72,21 @@ const TYPED_REFERENCES = new Set([0x14, 0x15, 0xd4, 0xd5, 0xd6]);
 
 /**
  * What the walk tells the fuel meter (fuel-meter.ts), when the module is metered: where each function's
- * instructions start, and where each straight-line segment ends (after loop, if, else and end: the only
- * places control can enter other than a function's start) with how many instructions it held.
+ * locals and instructions start, and each structured control instruction with the count of instructions
+ * walked since the last one.
  */
 export interface CodeMeter {
   /** The module's own globals: an index at or past it would reach the fuel counter. */
   readonly globals: number;
-  /** Function `f`'s body starts at `bodyStart` (its size), its instructions at `at` (past the locals). */
-  begin(f: number, bodyStart: number, at: number): void;
-  /** A segment of `cost` instructions ended just before `at`; `loop`: the next one is a loop's body. */
-  cut(at: number, cost: number, loop: boolean): void;
-  /** The function's body ended at `bodyEnd`. */
-  finish(bodyEnd: number): void;
+  /** A function's body: its locals start at `localsStart`, its instructions at `at`. */
+  begin(localsStart: number, at: number): void;
+  /**
+   * block, loop, if, else or end (`op`), the next instruction at `at`, after `cost` instructions counted
+   * in the current segment (this one included): the count to go on from.
+   */
+  control(op: number, at: number, cost: number): number;
+  /** The function's body ended at `bodyEnd`; `calls`: it holds a call instruction. */
+  finish(bodyEnd: number, calls: boolean): void;
 }
 
 export function scanCode(bytes: Uint8Array, start: number, end: number, meter?: CodeMeter): void {
@@ -102,10 +107,10 @@ export function scanCode(bytes: Uint8Array, start: number, end: number, meter?: 
       checkValType(bytes[at]!, at);
       at++;
     }
-    meter?.begin(f, bodyEnd - size, at);
+    meter?.begin(bodyEnd - size, at);
     at = walkBody(bytes, at, bodyEnd, meter);
     if (at !== bodyEnd) throw new Malformed(`function body ${f} ends inside an instruction`);
-    meter?.finish(bodyEnd);
+    meter?.finish(bodyEnd, calls);
   }
 }
 
@@ -115,8 +120,12 @@ export function scanCode(bytes: Uint8Array, start: number, end: number, meter?: 
  * before the JIT has optimised anything, so its shape decides its speed. Running past the body's end
  * stops the loop, and the caller refuses a body that does not end exactly at its end.
  */
+/** Whether the body walked last holds a call (one module-wide slot, as `next`: the walk is synchronous). */
+let calls = false;
+
 function walkBody(bytes: Uint8Array, at: number, bodyEnd: number, meter: CodeMeter | undefined): number {
   let cost = 0; // instructions in the current segment, counted for the meter
+  calls = false;
   while (at < bodyEnd) {
     const opAt = at;
     const op = bytes[at++]!;
@@ -129,7 +138,12 @@ function walkBody(bytes: Uint8Array, at: number, bodyEnd: number, meter: CodeMet
       case Imm.I64:
         while (bytes[at++]! & 0x80);
         break;
-      case Imm.TWO_U32:
+      case Imm.CALL:
+        calls = true;
+        while (bytes[at++]! & 0x80);
+        break;
+      case Imm.CALL_INDIRECT:
+        calls = true;
         while (bytes[at++]! & 0x80);
         while (bytes[at++]! & 0x80);
         break;
@@ -140,21 +154,12 @@ function walkBody(bytes: Uint8Array, at: number, bodyEnd: number, meter: CodeMet
           while (bytes[at++]! & 0x80);
         } else at = memarg(bytes, at, bodyEnd, opAt);
         break;
-      case Imm.BLOCK_TYPE:
+      case Imm.CONTROL_OPEN:
         at = blockType(bytes, at);
+        if (meter !== undefined) cost = meter.control(op, at, cost);
         break;
-      case Imm.SEGMENT_BLOCK:
-        at = blockType(bytes, at);
-        if (meter !== undefined) {
-          meter.cut(at, cost, op === 0x03);
-          cost = 0;
-        }
-        break;
-      case Imm.SEGMENT_END:
-        if (meter !== undefined) {
-          meter.cut(at, cost, false);
-          cost = 0;
-        }
+      case Imm.CONTROL_NEXT:
+        if (meter !== undefined) cost = meter.control(op, at, cost);
         break;
       case Imm.GLOBAL:
         if (meter !== undefined && readU32(bytes, at, bodyEnd) >= meter.globals) {

@@ -101,11 +101,14 @@ export type SandboxLimits = Required<SandboxOptions>;
 
 export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
   threads: Math.min(2, availableParallelism()),
-  call_timeout_ms: 1000,
-  load_timeout_ms: 5000,
+  // With fuel on, the deadlines are backstops for what fuel does not count: well past what the default
+  // budgets take on a loaded machine (docs/security.md, "Fuel").
+  call_timeout_ms: 10_000,
+  load_timeout_ms: 30_000,
   fuel_metering: true,
-  max_fuel_per_call: 10_000_000_000,
-  max_fuel_init: 1_000_000_000,
+  // The bundled modules' worst measured need, a 32 MiB batch, is about 6e9 (docs/security.md, "Fuel").
+  max_fuel_per_call: 20_000_000_000,
+  max_fuel_init: 20_000_000_000,
   max_module_bytes: 16 * 1024 * 1024,
   max_output_bytes: 16 * 1024 * 1024,
   max_batch_states: 200_000,

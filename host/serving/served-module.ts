@@ -26,7 +26,7 @@ export class ServedModule {
   ) {
     this.label = admitted.spec.label;
     this.health = new ModuleHealth(this.label, admitted.spec.limits, options.now);
-    this.deliver({ ok: true, value: null, logs: admitted.logs, sends: admitted.sends, fuelUsed: null });
+    this.deliver({ ok: true, value: null, logs: admitted.logs, sends: admitted.sends, fuelUsed: admitted.initFuelUsed });
   }
 
   get stats(): ModuleStats & { queued: number; running: number; threads: number } {

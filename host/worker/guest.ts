@@ -121,15 +121,23 @@ export class Guest {
       if (this.record.failure !== undefined) throw this.record.failure;
       // The counter below zero: the meter's own check trapped (or the guest trapped after running out,
       // before reaching one). Either way the call used more than its budget.
-      if (err instanceof WebAssembly.RuntimeError && this.fuel !== undefined && Number(this.fuel.value) < 0) {
-        throw new GuestFailure(FaultCode.FUEL_EXHAUSTED, `ran out of fuel in ${where}: used more than ${this.budget} (${this.budgetName})`);
-      }
+      if (err instanceof WebAssembly.RuntimeError && this.outOfFuel) throw this.fuelExhausted(where);
       throw err;
     }
+    // A function without calls or loops does not check (fuel-meter.ts): one may return past the budget.
+    if (this.outOfFuel) throw this.fuelExhausted(where);
     const failure = this.record.failure;
     if (failure === undefined) return value;
     if (!(failure instanceof GuestFailure)) throw failure;
     throw new GuestFailure(failure.code, `${failure.message} (caught by the module in ${where}, which went on: the call fails all the same)`);
+  }
+
+  private get outOfFuel(): boolean {
+    return this.fuel !== undefined && (this.fuel.value as bigint) < 0n;
+  }
+
+  private fuelExhausted(where: string): GuestFailure {
+    return new GuestFailure(FaultCode.FUEL_EXHAUSTED, `ran out of fuel in ${where}: used more than ${this.budget} (${this.budgetName})`);
   }
 
   /** Nothing used so far (for a task that may run no guest code). */
