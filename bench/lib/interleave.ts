@@ -19,20 +19,23 @@ export interface Spread {
 /** One round of a system: measures for `timeMs` and returns its figure (states/s, a p50, ...). */
 export type Round<T = number> = (timeMs: number) => T | Promise<T>;
 
-/** How many rounds and how long each, quick or full: enough rounds for a median that two runs agree on. */
-export function roundsOf(opts: Options): { rounds: number; roundMs: number } {
-  return opts.quick ? { rounds: 5, roundMs: 150 } : { rounds: 9, roundMs: 500 };
+/**
+ * How many rounds and how long each, quick or full: enough rounds for a median that two runs agree on,
+ * after a warm-up of each system long enough for its JIT (a fresh host's first calls are slower).
+ */
+export function roundsOf(opts: Options): { rounds: number; roundMs: number; warmupMs: number } {
+  return opts.quick ? { rounds: 5, roundMs: 150, warmupMs: 200 } : { rounds: 9, roundMs: 500, warmupMs: 1000 };
 }
 
 /**
- * Runs every system once to warm it (`opts.warmupMs`), then `rounds` rounds of each in turn; collects
- * between rounds, so no system pays for another's garbage. Returns each system's figures, round by round.
+ * Runs every system once to warm it, then `rounds` rounds of each in turn; collects before each round,
+ * so no system pays for another's garbage. Returns each system's figures, round by round.
  */
 export async function interleave<K extends string, T = number>(opts: Options, systems: Record<K, Round<T>>, onRound?: (round: number) => void): Promise<Record<K, T[]>> {
-  const { rounds, roundMs } = roundsOf(opts);
+  const { rounds, roundMs, warmupMs } = roundsOf(opts);
   const names = Object.keys(systems) as K[];
   const out = Object.fromEntries(names.map((k) => [k, [] as T[]])) as Record<K, T[]>;
-  for (const k of names) await systems[k](opts.warmupMs);
+  for (const k of names) await systems[k](warmupMs);
   for (let r = 0; r < rounds; r++) {
     onRound?.(r);
     for (const k of names) {
