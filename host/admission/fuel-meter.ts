@@ -109,7 +109,7 @@ const ELSE = 0x05;
  * code after a loop: a segment is charged whole as it starts, every instruction it holds counted once,
  * whichever of them then run. That overcharges (an arm not taken, code after an early return) but keeps
  * the charges few: charging each arm of each if as it is taken made the bundled modules about 1.6 times
- * slower, this about 1.1 to 1.2 (bench/README.md, "fuel_overhead"). A call's fuel is the sum of the
+ * slower, this about 1.1 to 1.3 (bench/README.md, "fuel_overhead"). A call's fuel is the sum of the
  * segments it entered: a function of the instructions it ran, never of timing.
  *
  * A function that calls nothing runs only its own segments, and each of its loops checks, so its entry

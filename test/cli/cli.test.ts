@@ -95,14 +95,14 @@ describe('errors: exit 2 and one error line naming the module and the reason', (
     ['not Wasm', async () => (await writeFile(join(dir, 'junk.wasm'), 'junk'), './junk.wasm'), /not_wasm/],
     ['a WASI import', () => fixture('wasi_import'), /forbidden_import.*wasi_snapshot_preview1/],
     ['no router exports', () => fixture('missing_exports'), /missing_export/],
-    ['a start function that never returns', () => fixture('start_loops'), /load_timeout/],
+    ['a start function that never returns', () => fixture('start_loops'), /load_failed.*fuel_exhausted/],
     ['a 64 MiB binary', async () => (await writeFile(join(dir, 'huge.wasm'), new Uint8Array(64 * 1024 * 1024)), './huge.wasm'), /too_large/],
     ['an unknown module name', async () => 'no_such_router', /unknown_module/],
   ];
   for (const [name, module, reason] of refusals) {
     it(name, async () => {
       const m = await module();
-      const file = await config(`refuse_${name.replace(/\W+/g, '_')}.yaml`, `modules:\n  - module: ${m}\nsandbox:\n  load_timeout_ms: 1000\n`);
+      const file = await config(`refuse_${name.replace(/\W+/g, '_')}.yaml`, `modules:\n  - module: ${m}\nsandbox:\n  load_timeout_ms: 30000\n  max_fuel_init: 1000000\n`);
       const run = await cli(['interested', '--config', file, '--user', '@a:example.com']);
       expect(run.code).toBe(2);
       const lines = run.stderr.trimEnd().split('\n');

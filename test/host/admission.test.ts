@@ -68,13 +68,14 @@ describe('admission refuses', () => {
     expect(err.message).toMatch(/is 2; this host implements ABI version 1/);
   });
 
-  it('a start function that never returns, at the load deadline', async () => {
-    const err = await refusal(await fixture('start_loops'), { load_timeout_ms: 500 });
+  // Metered, these run out of fuel first (test/host/fuel.test.ts); unmetered, the deadline is the backstop.
+  it('a start function that never returns, unmetered, at the load deadline', async () => {
+    const err = await refusal(await fixture('start_loops'), { load_timeout_ms: 500, fuel_metering: false });
     expect(err.reason).toBe(RefusalReason.LOAD_TIMEOUT);
   });
 
-  it('an init that never returns, at the load deadline', async () => {
-    const err = await refusal(await fixture('init_loops'), { load_timeout_ms: 500 });
+  it('an init that never returns, unmetered, at the load deadline', async () => {
+    const err = await refusal(await fixture('init_loops'), { load_timeout_ms: 500, fuel_metering: false });
     expect(err.reason).toBe(RefusalReason.LOAD_TIMEOUT);
   });
 

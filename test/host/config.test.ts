@@ -29,6 +29,10 @@ describe('config validation names the path', () => {
     ['a module config that contains itself', (() => { const c: Record<string, unknown> = {}; c.self = c; return { modules: [{ module: 'x', config: c }] }; })(), 'modules[0].config.self.self'],
     ['a lone surrogate in a module config', { modules: [{ module: 'x', config: { a: { b: ['ok', 'x\ud83d'] } } }] }, 'modules[0].config.a.b[1]: expected Unicode text'],
     ['per-module limit', { modules: [{ module: 'x', sandbox: { threads: 0 } }] }, 'modules[0].sandbox.threads: must be a positive integer'],
+    ['fuel metering not a boolean', { sandbox: { fuel_metering: 'yes' } }, 'sandbox.fuel_metering: must be true or false (got'],
+    ['per-module fuel metering not a boolean', { modules: [{ module: 'x', sandbox: { fuel_metering: 1 } }] }, 'modules[0].sandbox.fuel_metering: must be true or false'],
+    ['fuel budget past the bound', { sandbox: { max_fuel_per_call: 1e13 } }, 'sandbox.max_fuel_per_call: must be a positive integer up to 1000000000000'],
+    ['init fuel of 0', { modules: [{ module: 'x', sandbox: { max_fuel_init: 0 } }] }, 'modules[0].sandbox.max_fuel_init: must be a positive integer'],
     [
       'tables at their cap beyond the heap',
       { modules: [{ module: 'x', sandbox: { max_tables: 64, max_table_elements: 1_000_000 } }] },

@@ -66,9 +66,13 @@ describe('fair deadlines: a stalled main thread is not charged to a module', () 
 
   it('a module that loops is still stopped at its deadline, stalls or not, and the good share is kept', async () => {
     const rec = recorder();
+    // Unmetered: fuel would stop the loop first; the deadline is the backstop for what fuel cannot see.
     const host = await PresenceHost.create(
       {
-        modules: [{ module: await writeWatFixture('route_all_to_one', dir) }, { module: await writeWatFixture('loop_in_users_for_states', dir) }],
+        modules: [
+          { module: await writeWatFixture('route_all_to_one', dir) },
+          { module: await writeWatFixture('loop_in_users_for_states', dir), sandbox: { fuel_metering: false } },
+        ],
         sandbox: { threads: 1, call_timeout_ms: CALL_TIMEOUT_MS, quarantine_after_faults: 1000 },
       },
       { baseDir: dir, ...rec.options },

@@ -13,11 +13,19 @@ import { compileAsFixture } from '../helpers/as.js';
 
 const GOOD = '@wat:example.com';
 // Generous deadlines: a module that is meant to answer (the good one, and a hostile one whose fault is
-// not a timeout) must never miss a deadline because the machine is busy. Only modules that never finish
-// get a short one (NEVER_ENDS), which only makes the test quicker: their verdict is a timeout anyway.
+// not a timeout) must never miss a deadline because the machine is busy. Modules that never finish run
+// out of a small fuel budget (SMALL_FUEL); unmetered, they get a short deadline (NEVER_ENDS), which only
+// makes the test quicker: their verdict is a timeout anyway.
 const LIMITS = { call_timeout_ms: 30_000, load_timeout_ms: 30_000, max_memory_bytes: 32 * 1024 * 1024, quarantine_after_faults: 1000 };
 const NEVER_ENDS = { call_timeout_ms: 300 };
-/** For a module that loops forever for some users and answers at once for others: the quick calls' deadline. */
+/**
+ * A module that never finishes runs out of this much fuel (docs/abi.md, "Fuel") within milliseconds, and
+ * a call that answers at once uses a few hundred: the verdict is the count, never the clock.
+ */
+const SMALL_FUEL = { max_fuel_per_call: 5_000_000 };
+/** Unmetered, a module that never finishes meets the wall-clock deadline: the backstop. */
+const UNMETERED_NEVER_ENDS = { ...NEVER_ENDS, fuel_metering: false };
+/** For a module that loops forever for some users and answers at once for others, unmetered: the quick calls' deadline. */
 const QUICK_OR_NEVER = 2000;
 
 const st = (user_id: string): UserPresenceState => onlineState(user_id, { status_msg: 'ok' });
@@ -44,11 +52,15 @@ interface RuntimeCase {
   code: string;
   /** For interested_users cases: the user to ask (some modules misbehave only for some users). */
   user?: string;
+  /** The hostile module's own limits. */
+  sandbox?: Record<string, unknown>;
 }
 
 const runtimeCases: RuntimeCase[] = [
-  { name: 'infinite loop in users_for_states', module: () => wat('loop_in_users_for_states'), callback: 'users_for_states', code: 'timeout' },
-  { name: 'infinite loop in interested_users', module: () => wat('loop_in_interested_users'), callback: 'interested_users', code: 'timeout' },
+  { name: 'infinite loop in users_for_states', module: () => wat('loop_in_users_for_states'), callback: 'users_for_states', code: 'fuel_exhausted', sandbox: SMALL_FUEL },
+  { name: 'infinite loop in interested_users', module: () => wat('loop_in_interested_users'), callback: 'interested_users', code: 'fuel_exhausted', sandbox: SMALL_FUEL },
+  { name: 'infinite loop in users_for_states, unmetered', module: () => wat('loop_in_users_for_states'), callback: 'users_for_states', code: 'timeout', sandbox: UNMETERED_NEVER_ENDS },
+  { name: 'infinite loop in interested_users, unmetered', module: () => wat('loop_in_interested_users'), callback: 'interested_users', code: 'timeout', sandbox: UNMETERED_NEVER_ENDS },
   { name: 'memory.grow until refused, (memory 1) with no maximum', module: () => wat('memory_grow_unbounded'), callback: 'users_for_states', code: 'memory_limit' },
   { name: 'allocation bomb through the SDK', module: () => compileAsFixture('alloc_bomb', dir), callback: 'users_for_states', code: 'memory_limit' },
   { name: 'deep recursion', module: () => wat('deep_recursion'), callback: 'users_for_states', code: 'stack_overflow' },
@@ -60,7 +72,7 @@ const runtimeCases: RuntimeCase[] = [
   { name: 'indices out of range', module: () => wat('bad_index'), callback: 'users_for_states', code: 'bad_output' },
   { name: 'malformed user IDs', module: () => wat('bad_user_id'), callback: 'users_for_states', code: 'bad_output' },
   { name: 'a million destinations', module: () => wat('million_destinations'), callback: 'users_for_states', code: 'output_too_large' },
-  { name: 'a slow answer, only for some users', module: () => wat('slow_sometimes'), callback: 'interested_users', code: 'timeout', user: '@slowpoke:example.com' },
+  { name: 'a slow answer, only for some users', module: () => wat('slow_sometimes'), callback: 'interested_users', code: 'fuel_exhausted', user: '@slowpoke:example.com', sandbox: SMALL_FUEL },
   { name: 'send_local_online_presence_to outside memory', module: () => wat('bad_send'), callback: 'users_for_states', code: 'bad_output' },
   { name: 'a forged "all" for ALL', module: () => wat('forged_all'), callback: 'interested_users', code: 'bad_output' },
   { name: 'a BOM in front of a destination', module: () => wat('bom_prefixed'), callback: 'users_for_states', code: 'bad_output' },
@@ -75,7 +87,7 @@ describe('hostile modules at run time: their share is skipped, the good module k
     it(`${c.name} → ${c.code}`, async () => {
       const rec = recorder();
       const host = await PresenceHost.create(
-        { modules: [{ module: await wat('route_all_to_one') }, { module: await c.module(), sandbox: c.code === 'timeout' ? NEVER_ENDS : {} }], sandbox: LIMITS },
+        { modules: [{ module: await wat('route_all_to_one') }, { module: await c.module(), sandbox: c.sandbox ?? {} }], sandbox: LIMITS },
         { baseDir: dir, ...rec.options },
       );
       try {
@@ -119,7 +131,7 @@ describe('hostile modules at run time: their share is skipped, the good module k
 
   it('a slow-sometimes module still answers the users it is quick for', async () => {
     const rec = recorder();
-    const host = await PresenceHost.create({ modules: [{ module: await wat('slow_sometimes') }], sandbox: { ...LIMITS, call_timeout_ms: QUICK_OR_NEVER } }, { baseDir: dir, ...rec.options });
+    const host = await PresenceHost.create({ modules: [{ module: await wat('slow_sometimes') }], sandbox: { ...LIMITS, ...SMALL_FUEL } }, { baseDir: dir, ...rec.options });
     try {
       const answers = await Promise.all([
         host.getInterestedUsers('@slowpoke:example.com'),
@@ -128,7 +140,7 @@ describe('hostile modules at run time: their share is skipped, the good module k
         host.getInterestedUsers('@fast:example.com'),
       ]);
       expect(answers).toEqual([new Set(), new Set(), new Set(), new Set()]);
-      expect(rec.faults.map((f) => f.code)).toEqual(['timeout', 'timeout']);
+      expect(rec.faults.map((f) => f.code)).toEqual(['fuel_exhausted', 'fuel_exhausted']);
       expect(await host.getInterestedUsers('@quick:example.com')).toEqual(new Set());
     } finally {
       await host.close();
@@ -141,7 +153,7 @@ describe('hostile modules at run time: their share is skipped, the good module k
     // charged to the boot allowance, not to the call's own deadline (generous, so the verdict never
     // depends on the machine's load; the readiness handshake is tested in pre-instantiation tests).
     const host = await PresenceHost.create(
-      { modules: [{ module: await wat('slow_sometimes') }], sandbox: { ...LIMITS, threads: 1, call_timeout_ms: QUICK_OR_NEVER } },
+      { modules: [{ module: await wat('slow_sometimes') }], sandbox: { ...LIMITS, threads: 1, call_timeout_ms: QUICK_OR_NEVER, fuel_metering: false } },
       { baseDir: dir, ...rec.options },
     );
     try {
@@ -258,20 +270,24 @@ describe('hostile modules at load time are refused while a good host keeps answe
   });
   afterAll(() => good.close());
 
-  const loadCases: [string, string, string][] = [
-    ['infinite loop in the start function', 'start_loops', 'load_timeout'],
-    ['infinite loop in init', 'init_loops', 'load_timeout'],
+  const loadCases: [string, string, string, Record<string, unknown>?][] = [
+    // Metered: out of fuel, under a generous deadline; unmetered: the deadline, short to keep the test quick.
+    ['infinite loop in the start function', 'start_loops', 'load_failed', { max_fuel_init: 5_000_000, load_timeout_ms: 30_000 }],
+    ['infinite loop in init', 'init_loops', 'load_failed', { max_fuel_init: 5_000_000, load_timeout_ms: 30_000 }],
+    ['infinite loop in the start function, unmetered', 'start_loops', 'load_timeout', { fuel_metering: false }],
+    ['infinite loop in init, unmetered', 'init_loops', 'load_timeout', { fuel_metering: false }],
     ['a WASI import', 'wasi_import', 'forbidden_import'],
     ['missing exports', 'missing_exports', 'missing_export'],
     ['one callback only', 'one_callback', 'pairing'],
   ];
-  for (const [name, fixture, reason] of loadCases) {
+  for (const [name, fixture, reason, sandbox] of loadCases) {
     it(`${name} → ${reason}`, async () => {
-      const attempt = PresenceHost.create({ modules: [{ module: await wat(fixture) }], sandbox: { load_timeout_ms: 500 } }, { baseDir: dir });
+      const attempt = PresenceHost.create({ modules: [{ module: await wat(fixture) }], sandbox: { load_timeout_ms: 500, ...sandbox } }, { baseDir: dir });
       const during = good.getUsersForStates(BATCH);
       const err = (await attempt.catch((e: SandboxError) => e)) as SandboxError;
       expect(err.code).toBe('module_refused');
       expect(err.reason).toBe(reason);
+      if (reason === 'load_failed') expect(err.message).toMatch(/fuel_exhausted: ran out of fuel/);
       expectGoodRouting(await during);
       expectGoodRouting(await good.getUsersForStates(BATCH));
     });

@@ -24,7 +24,8 @@ describe('pre-instantiation', () => {
     const host = await PresenceHost.create(
       {
         modules: [{ module: await writeWatFixture('init_logs_then_faults', dir) }],
-        sandbox: { threads: 1, call_timeout_ms: 2000, quarantine_after_faults: 1000 },
+        // Unmetered: the loop must end in a kill at the deadline (metered, it would fault in its thread).
+        sandbox: { threads: 1, call_timeout_ms: 2000, quarantine_after_faults: 1000, fuel_metering: false },
       },
       { baseDir: dir, ...rec.options },
     );

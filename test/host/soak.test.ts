@@ -16,9 +16,11 @@ import { canonical, customRouter, exampleRouter, synapse, type Router, type Stat
 const SOAK_MS = Number(process.env.SOAK_MS ?? 15_000);
 const CONCURRENCY = 16;
 // A module meant to answer (a good one, or a hostile one whose fault is not a timeout) never misses a
-// deadline because the machine is busy; only the modules that loop forever get a short one.
+// deadline because the machine is busy. Of the modules that loop forever, one runs out of a small fuel
+// budget, the other is unmetered and gets a short deadline (the wall-clock backstop).
 const GENEROUS = { call_timeout_ms: 30_000, load_timeout_ms: 30_000 };
-const NEVER_ENDS = { call_timeout_ms: 200 };
+const SMALL_FUEL = { max_fuel_per_call: 5_000_000 };
+const NEVER_ENDS = { call_timeout_ms: 200, fuel_metering: false };
 const EXAMPLE_CONFIG = { always_send_to_users: ['@gobbler:example.org'], blacklisted_users: ['@alice:example.com'] };
 
 /** route_all_to_one.wat, as the reference sees it. */
@@ -41,7 +43,7 @@ it(`soak: ${SOAK_MS} ms of mixed hostile and good calls lose nothing`, async () 
     {
       modules: [
         await wat('route_all_to_one'),
-        { ...(await wat('loop_in_users_for_states')), sandbox: NEVER_ENDS },
+        { ...(await wat('loop_in_users_for_states')), sandbox: SMALL_FUEL },
         { module: 'example_presence_router', config: EXAMPLE_CONFIG },
         await wat('memory_grow_unbounded'),
         await wat('trap_in_users_for_states'),
@@ -87,7 +89,7 @@ it(`soak: ${SOAK_MS} ms of mixed hostile and good calls lose nothing`, async () 
     expect(resolved).toBe(started);
     expect(wrong).toEqual([]);
     const codes = new Set(rec.faults.map((f) => f.code));
-    for (const code of ['timeout', 'memory_limit', 'trap', 'bad_output']) expect(codes).toContain(code);
+    for (const code of ['fuel_exhausted', 'timeout', 'memory_limit', 'trap', 'bad_output']) expect(codes).toContain(code);
     const good = host.stats().modules.filter((m) => !/wat\)|loop|memory|trap|slow|bad_index/.test(m.module) || m.module.includes('route_all'));
     for (const m of good) expect(m.faults).toEqual({ users_for_states: {}, interested_users: {} });
 

@@ -154,7 +154,7 @@ describe('limits over HTTP', () => {
     const service = await start(
       // The looping module holds each accepted call for its 3 s deadline, so the other four surely find the
       // host full; the good module has a generous deadline, so its share never depends on the machine's load.
-      'modules:\n  - module: ./route_all_to_one.wasm\n    sandbox: { call_timeout_ms: 60000 }\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 3000 }\nsandbox:\n  max_pending_calls: 2\n  quarantine_after_faults: 100\n',
+      'modules:\n  - module: ./route_all_to_one.wasm\n    sandbox: { call_timeout_ms: 60000 }\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 3000, fuel_metering: false }\nsandbox:\n  max_pending_calls: 2\n  quarantine_after_faults: 100\n',
     );
     try {
       const answers = await Promise.all(Array.from({ length: 6 }, () => post(`${service.url}/v1/users_for_states`, { states: BATCH })));

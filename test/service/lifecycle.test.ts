@@ -133,7 +133,7 @@ describe('signals', () => {
     // good module's deadline is generous, and so is the grace period: no verdict depends on the load.
     const file = await configFile(
       'sigterm.yaml',
-      'modules:\n  - module: ./route_all_to_one.wasm\n    sandbox: { call_timeout_ms: 60000 }\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 600 }\nsandbox:\n  threads: 4\n  quarantine_after_faults: 100\nservice:\n  shutdown_grace_ms: 60000\n',
+      'modules:\n  - module: ./route_all_to_one.wasm\n    sandbox: { call_timeout_ms: 60000 }\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 600, fuel_metering: false }\nsandbox:\n  threads: 4\n  quarantine_after_faults: 100\nservice:\n  shutdown_grace_ms: 60000\n',
     );
     const { child, url, exit, stderr } = await startCli(['--config', file, '--port', '0']);
     const inFlight = Array.from({ length: 4 }, () => post(`${url}/v1/users_for_states`, { states: [BOB_STATE] }));

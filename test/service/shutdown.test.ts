@@ -30,7 +30,7 @@ beforeAll(async () => {
   await writeFile(config, CONFIG);
   await writeWatFixture('loop_in_users_for_states', dir);
   looping = join(dir, 'looping.yaml');
-  await writeFile(looping, 'modules:\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 60000 }\n');
+  await writeFile(looping, 'modules:\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 60000, fuel_metering: false }\n');
 });
 
 /** Two hostile clients, each confirmed held by the server before this resolves. */
