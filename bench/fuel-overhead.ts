@@ -54,7 +54,7 @@ main(async () => {
   report.start('admission of the largest accepted module, metered and unmetered');
   const base = new Uint8Array(await readFile(await watModule('large_module')));
   const binary = inflateModule(base, DEFAULT_LIMITS.max_module_bytes - 4096);
-  const checkRounds = opts.quick ? 3 : 7;
+  const checkRounds = opts.quick ? 2 : 4;
   const meterMs: number[] = [];
   const whole = { metered: [] as number[], unmetered: [] as number[] };
   for (let r = 0; r < checkRounds; r++) {
