@@ -23,10 +23,10 @@ const BATCH = 1000;
 /** Rows: label → a function name fragment as the debug build's name section spells it. */
 const ROWS: [string, string][] = [
   ['decode the batch (guest-sdk/wire.ts decodeBatch)', 'guest-sdk/wire/decodeBatch'],
-  ['  read user IDs (state is matched in place, status_msg decoded only when read)', 'msgpack/reader/Reader#readString'],
-  ['    of which UTF-8 → UTF-16', 'String.UTF8.decodeUnsafe'],
+  ['  read strs (user IDs stay UTF-8 bytes in the input; state matched in place)', 'msgpack/reader/Reader#readStrBytes'],
+  ['  hash user IDs (guest-sdk/bytes.ts hashBytes, once per state)', 'guest-sdk/bytes/hashBytes'],
   ['  read timestamps', 'guest-sdk/wire/readTs'],
-  ['route (ExamplePresenceRouter.getUsersForStates)', 'ExamplePresenceRouter#getUsersForStates'],
+  ['route (ExamplePresenceRouter.getUsersForBatch)', 'ExamplePresenceRouter#getUsersForBatch'],
   ['encode the answer (encodeRouting)', 'guest-sdk/wire/encodeRouting'],
   ['allocation (__new), anywhere', '~lib/rt/tcms/__new'],
   ['collections between calls (guest-sdk/collect.ts)', '~lib/rt/tcms/__collect'],

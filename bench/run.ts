@@ -35,6 +35,7 @@ const QUESTIONS = [
   { name: 'admission' },
   { name: 'service-wire' },
   { name: 'fuel-overhead' },
+  { name: 'encode-vs-msgpackr' },
 ];
 
 const distBench = fileURLToPath(new URL('./', import.meta.url));

@@ -5,6 +5,8 @@
 import { Kind, Value, decodeValue } from "./value";
 import { Reader } from "./msgpack/reader";
 import { isValidServerName, userIdError } from "./userid";
+import { UserId } from "./bytes";
+import { UserIdMap, UserIdSet } from "./userset";
 import {
   E_CFG_BOOL, E_CFG_KEY_NOT_STR, E_CFG_MSGPACK, E_CFG_NOT_MAP, E_CFG_NOT_SERVER_NAME, E_CFG_NOT_USER_ID,
   E_CFG_SERVER_NAMES, E_CFG_STRING, E_CFG_STRINGS, E_CFG_UNKNOWN_KEY, E_CFG_USER_ID_MAP, E_CFG_USER_IDS,
@@ -112,13 +114,46 @@ export class Config {
     return this.ok ? out : new Map<string, string[]>();
   }
 
+  /** userIdList as UserIds (UTF-8 bytes), for Routing.addIndex and byte-compared lookups. */
+  userIdBytesList(key: string): UserId[] { return UserId.all(this.userIdList(key)); }
+
+  /** userIdList as a set that compares bytes (duplicates kept once, in order). */
+  userIdSet(key: string): UserIdSet { return UserIdSet.ofStrings(this.userIdList(key)); }
+
+  /** userIdListMap with the lists as UserIds: `groups: { sales: [...] }`. */
+  userIdGroups(key: string): Map<string, UserId[]> {
+    const lists = this.userIdListMap(key);
+    const out = new Map<string, UserId[]>();
+    const names = lists.keys();
+    for (let i = 0; i < names.length; i++) out.set(names[i], UserId.all(lists.get(names[i])));
+    return out;
+  }
+
+  /**
+   * An optional map from user IDs to lists of user IDs (absent or null is empty), e.g. receiver ->
+   * senders; a key that is not a user ID is an error naming it: `routes: "bob" is not a valid user ID`.
+   */
+  userIdKeyedLists(key: string): UserIdMap<UserId[]> {
+    const lists = this.userIdListMap(key);
+    const out = new UserIdMap<UserId[]>();
+    const names = lists.keys();
+    for (let i = 0; i < names.length && this.ok; i++) {
+      this.checkUserId(key, names[i]);
+      out.setString(names[i], UserId.all(lists.get(names[i])));
+    }
+    return this.ok ? out : new UserIdMap<UserId[]>();
+  }
+
   private userIds(path: string, v: Value | null): string[] {
     const ids = this.strings(v, path + E_CFG_USER_IDS);
-    for (let i = 0; i < ids.length && this.ok; i++) {
-      const reason = userIdError(ids[i]);
-      if (reason !== null) this.fail(path + ": " + quote(ids[i]) + E_CFG_NOT_USER_ID + " (" + reason + ")");
-    }
+    for (let i = 0; i < ids.length && this.ok; i++) this.checkUserId(path, ids[i]);
     return this.ok ? ids : [];
+  }
+
+  // `path: "bob" is not a valid user ID (must start with @)`
+  private checkUserId(path: string, id: string): void {
+    const reason = userIdError(id);
+    if (reason !== null) this.fail(path + ": " + quote(id) + E_CFG_NOT_USER_ID + " (" + reason + ")");
   }
 
   // A list whose elements are all strings; `message` is the error for anything else.

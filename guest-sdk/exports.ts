@@ -15,8 +15,8 @@ export const presence_abi_version: i32 = 1;
 
 // The input presence_alloc handed out for the next callback. Holding it here keeps it from the GC while
 // the host writes it and the callback decodes it; the callback then lets go, and from there the input
-// lives as long as something references it: a batch's states keep their status_msg bytes in it and
-// decode them only if the router reads them (presence.ts).
+// lives as long as something references it: a batch reads its user IDs and status messages from it, and
+// a state built from the batch keeps its status_msg bytes there until the router reads them (presence.ts).
 let pending: ArrayBuffer | null = null;
 
 /** Reserves `size` bytes for the host's input, in a GC-managed buffer (see `pending`). */
@@ -38,9 +38,9 @@ export function presence_init(ptr: usize, len: i32): usize {
 
 /** Batch of states in, map of destination -> batch indices out. */
 export function presence_users_for_states(ptr: usize, len: i32): usize {
-  const states = decodeBatch(input(ptr, len), <usize>len);
-  pending = null; // the states keep the input alive as long as they need it
-  const w = encodeRouting(currentRouter().getUsersForStates(states));
+  const batch = decodeBatch(input(ptr, len), <usize>len);
+  pending = null; // the batch, and states built from it, keep the input alive as long as they need it
+  const w = encodeRouting(currentRouter().getUsersForBatch(batch));
   const result = publish(w.buffer, w.length); // held until the host has read it, collections or not
   afterCall(<usize>len, <usize>w.length);
   return result;

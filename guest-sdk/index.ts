@@ -2,6 +2,10 @@
 // module's entry file); the msgpack codec and the wire plumbing are internal.
 
 export { PresenceRouter, Routing, InterestedUsers } from "./router";
+export { Batch } from "./batch";
+export { Field } from "./fields";
+export { UserId } from "./bytes";
+export { UserIdSet, UserIdMap, ServerNameSet } from "./userset";
 export { registerRouter, RouterFactory } from "./registry";
 export { Config } from "./config";
 export { Value, Kind } from "./value";

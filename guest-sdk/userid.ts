@@ -49,16 +49,6 @@ export function isValidUserId(userId: string): bool {
 }
 
 /**
- * What a batch's user IDs are held to when the SDK decodes them: the host has checked every one against
- * the full grammar before sending the batch, so only the shape is checked here (a sigil and room for
- * `a:x`), which still traps on a misread batch without paying for the grammar twice (it was a fifth of
- * the example router's time in the guest, bench/README.md). Every user ID has this shape.
- */
-export function hasUserIdShape(userId: string): bool {
-  return userId.length >= 4 && userId.charCodeAt(0) == 0x40;
-}
-
-/**
  * The server name of a well-formed user ID (everything after the first ':', port included), e.g.
  * `serverName("@alice:example.com:8448")` is `"example.com:8448"`. Empty if there is no ':'.
  */

@@ -4,84 +4,101 @@
 import { Reader } from "./msgpack/reader";
 import { Writer } from "./msgpack/writer";
 import { Kind } from "./msgpack/format";
-import { PRESENCE_ALL_USERS, PresenceState, UserPresenceState } from "./presence";
+import { PRESENCE_ALL_USERS, PresenceState } from "./presence";
 import { InterestedUsers, Routing } from "./router";
+import { Batch, NIL_MSG, RecordWriter, TAIL_FIELDS, recordSize } from "./batch";
+import { Field, declaredFields, declares } from "./fields";
+import { hashBytes } from "./bytes";
 import { asciiEquals } from "./utf8";
-import { hasUserIdShape } from "./userid";
 import {
-  E_BAD_BATCH, E_STATE_ARITY, E_STATE_MSG, E_STATE_TS, E_STATE_USER, E_STATE_VALUE,
+  E_BAD_BATCH, E_STATE_ARITY, E_STATE_FIELDS, E_STATE_NOT_GLOBAL, E_STATE_MSG, E_STATE_TS, E_STATE_USER, E_STATE_VALUE,
 } from "./errors";
 
-const STATE_FIELDS: u32 = 7;
 const MAX_TS: i64 = 9007199254740992; // 2^53
-
-/** A state from a batch: its status_msg stays validated UTF-8 in the batch's input until first read. */
-class BatchState extends UserPresenceState {
-  constructor(
-    userId: string, state: string, lastActiveTs: i64, lastFederationUpdateTs: i64, lastUserSyncTs: i64,
-    msgInput: ArrayBuffer | null, msgAt: u32, msgLength: u32, currentlyActive: bool, index: i32,
-  ) {
-    super(userId, state, lastActiveTs, lastFederationUpdateTs, lastUserSyncTs, null, currentlyActive, index);
-    this.msgInput = msgInput;
-    this.msgAt = msgAt;
-    this.msgLength = msgLength;
-  }
-}
+/** Fields in a full state. */
+const ALL_FIELDS: u32 = 7;
 
 /**
- * Decodes a batch (an array of 7-element state arrays) from the first `len` bytes of `input`; traps with
- * the byte offset if it is malformed. The states may keep a reference to `input` (their status_msg bytes).
+ * Decodes a batch (an array of state arrays) from the first `len` bytes of `input`; traps with the byte
+ * offset if it is malformed. Each state holds the fields the module declares in `presence_fields`, in
+ * index order (all seven by default), or all seven fields (the host may send full states to any
+ * module): every field sent is checked, only the declared ones are kept. The batch reads its user IDs
+ * and status messages from `input`, and keeps it alive.
  */
-export function decodeBatch(input: ArrayBuffer, len: usize): UserPresenceState[] {
+export function decodeBatch(input: ArrayBuffer, len: usize): Batch {
   const base = changetype<usize>(input);
   const r = new Reader(base, len);
   const n = r.readArrayHeader();
-  // The reader refuses a count the input cannot hold, so n is at most len: sized once, not grown by push.
-  const states = new Array<UserPresenceState>(<i32>n);
+  // The reader refuses a count the input cannot hold, so n is at most len: sized once.
+  const records = new ArrayBuffer(<i32>(<usize>n * recordSize()));
+  const w = new RecordWriter(records);
+  const arity = <u32>popcnt<i32>(declaredFields());
   for (let i: u32 = 0; i < n && r.ok; i++) {
     let at = r.offset;
-    if (r.readArrayHeader() != STATE_FIELDS && r.ok) r.fail(E_STATE_ARITY, at);
+    const count = r.readArrayHeader();
+    const full = count == ALL_FIELDS;
+    if (!full && count != arity && r.ok) r.fail(arityError(arity, count), at);
     at = r.offset;
-    const userId = r.readString();
-    if (r.ok && !hasUserIdShape(userId)) r.fail(E_STATE_USER, at); // the host checked the grammar
-    const state = readState(r);
-    const lastActive = readTs(r);
-    const lastFederationUpdate = readTs(r);
-    const lastUserSync = readTs(r);
-    let msgInput: ArrayBuffer | null = null;
-    let msgAt: u32 = 0;
-    let msgLength: u32 = 0;
-    const msgKind = r.peekKind();
-    if (msgKind == Kind.Str) {
-      msgLength = <u32>r.readStrBytes(); // validated now, decoded on first read
-      msgInput = input;
-      msgAt = <u32>(r.strStart - base);
-    } else if (msgKind == Kind.Nil || r.peekByte() < 0) r.readNil(); // at the end, fails as truncated
-    else r.fail(E_STATE_MSG, r.offset);
-    const currentlyActive = r.readBool();
-    if (!r.ok) break;
-    unchecked(states[i] = new BatchState(
-      userId, state, lastActive, lastFederationUpdate, lastUserSync, msgInput, msgAt, msgLength, currentlyActive, <i32>i,
-    ));
+    const uidLen = r.readStrBytes();
+    const uid = r.strStart;
+    // The host checked the grammar: only the shape is checked here (a sigil and room for `a:x`), which
+    // still traps on a misread batch without paying for the grammar twice.
+    if (r.ok && (uidLen < 4 || load<u8>(uid) != 0x40)) r.fail(E_STATE_USER, at);
+    w.userId(uid, uidLen, hashBytes(uid, uidLen));
+    if (full || declares(Field.STATE)) {
+      const code = readState(r);
+      if (declares(Field.STATE)) w.stateCode(code);
+    }
+    const lastActive = full || declares(Field.LAST_ACTIVE_TS) ? readTs(r) : 0;
+    const lastFederationUpdate = full || declares(Field.LAST_FEDERATION_UPDATE_TS) ? readTs(r) : 0;
+    const lastUserSync = full || declares(Field.LAST_USER_SYNC_TS) ? readTs(r) : 0;
+    if (declares(TAIL_FIELDS)) w.timestamps(lastActive, lastFederationUpdate, lastUserSync);
+    if (full || declares(Field.STATUS_MSG)) readStatusMsg(r, w);
+    if (full || declares(Field.CURRENTLY_ACTIVE)) {
+      const active = r.readBool();
+      if (declares(Field.CURRENTLY_ACTIVE)) w.currentlyActive(active);
+    }
+    w.next();
   }
   r.finish();
   if (!r.ok) throw new Error(E_BAD_BATCH + r.error!);
-  return states;
+  return new Batch(input, records, <i32>n);
 }
 
-// The state's str as the PresenceState constant it spells, compared in place so that no string is built;
-// anything else fails as reading it as a string would (not a str, truncated, bad UTF-8), or as unknown.
-function readState(r: Reader): string {
+// A str (validated now, decoded when a router reads it) or nil; recorded if the module declares it.
+function readStatusMsg(r: Reader, w: RecordWriter): void {
+  const kind = r.peekKind();
+  let at: usize = 0;
+  let length = NIL_MSG;
+  if (kind == Kind.Str) {
+    length = <u32>r.readStrBytes();
+    at = r.strStart;
+  } else if (kind == Kind.Nil || r.peekByte() < 0) r.readNil(); // at the end, fails as truncated
+  else r.fail(E_STATE_MSG, r.offset);
+  if (declares(Field.STATUS_MSG)) w.statusMsg(at, length);
+}
+
+// The state's str as the code of the PresenceState constant it spells (batch.ts stateOfCode), compared in
+// place so that no string is built; anything else fails as reading it as a string would (not a str,
+// truncated, bad UTF-8), or as unknown.
+function readState(r: Reader): u32 {
   const at = r.offset;
   const len = r.readStrBytes(false);
-  if (!r.ok) return "";
+  if (!r.ok) return 0;
   const p = r.strStart;
-  if (asciiEquals(p, len, PresenceState.ONLINE)) return PresenceState.ONLINE;
-  if (asciiEquals(p, len, PresenceState.OFFLINE)) return PresenceState.OFFLINE;
-  if (asciiEquals(p, len, PresenceState.UNAVAILABLE)) return PresenceState.UNAVAILABLE;
-  if (asciiEquals(p, len, PresenceState.BUSY)) return PresenceState.BUSY;
+  if (asciiEquals(p, len, PresenceState.ONLINE)) return 0;
+  if (asciiEquals(p, len, PresenceState.UNAVAILABLE)) return 1;
+  if (asciiEquals(p, len, PresenceState.OFFLINE)) return 2;
+  if (asciiEquals(p, len, PresenceState.BUSY)) return 3;
   if (r.checkUtf8(p, len)) r.fail(E_STATE_VALUE, at);
-  return "";
+  return 0;
+}
+
+// Built only on failure: "expected a state array of 7 elements", and for a module that declares fewer,
+// where that count comes from and that a full state is also accepted.
+function arityError(arity: u32, count: u32): string {
+  if (arity == ALL_FIELDS) return E_STATE_ARITY + "7 elements" + (count < ALL_FIELDS ? E_STATE_NOT_GLOBAL : "");
+  return E_STATE_ARITY + arity.toString() + (arity == 1 ? " element" : " elements") + E_STATE_FIELDS;
 }
 
 function readTs(r: Reader): i64 {
@@ -101,10 +118,9 @@ export function encodeRouting(routing: Routing): Writer {
   const w = new Writer(16 + count * 48);
   w.writeMapHeader(<u32>count);
   for (let i = 0; i < count; i++) {
-    w.writeString(routing.destinationAt(i));
-    const indices = routing.indicesAt(i);
-    w.writeArrayHeader(<u32>indices.length);
-    for (let k = 0; k < indices.length; k++) w.writeUint(<u64>unchecked(indices[k]));
+    const dest = routing.destinationIdAt(i);
+    w.writeUtf8(dest.dataStart, <usize>dest.byteLength);
+    w.writeIndexArray(routing.indicesAt(i));
   }
   return w;
 }
@@ -116,8 +132,8 @@ export function encodeInterested(users: InterestedUsers): Writer {
     w.writeString(PRESENCE_ALL_USERS);
     return w;
   }
-  const ids = users.users;
+  const ids = users.userIds;
   w.writeArrayHeader(<u32>ids.length);
-  for (let i = 0; i < ids.length; i++) w.writeString(ids[i]);
+  for (let i = 0; i < ids.length; i++) w.writeUtf8(unchecked(ids[i]).dataStart, <usize>unchecked(ids[i]).byteLength);
   return w;
 }

@@ -63,6 +63,8 @@ export const RefusalReason = {
   LOAD_TIMEOUT: 'load_timeout',
   LOAD_FAILED: 'load_failed',
   CONFIG_REJECTED: 'config_rejected',
+  /** The .wasm file's SHA-256 is not the entry's `sha256:` pin; the message has both digests. */
+  SHA256_MISMATCH: 'sha256_mismatch',
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
 

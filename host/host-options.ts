@@ -23,13 +23,37 @@ export interface FaultReport {
   durationMs: number;
 }
 
-/** One module's part of one call, for metrics: how long it took and how it ended. */
+/**
+ * One module's part of one call: what it cost and how it ended (docs/security.md, "Per-call report").
+ * Measured in the worker, around the guest code only: the thread hop, the host's check of the input and
+ * its decoding of the result are not counted in `wallMs` (they are in `durationMs`).
+ *
+ * @example
+ * onModuleCall: (r) => console.log(r.module, r.callback, r.outcome, r.fuelUsed, r.memoryBytes)
+ */
 export interface ModuleCallReport {
   module: string;
-  callback: 'users_for_states' | 'interested_users';
+  /** `init`: once per module, at admission (the instance admission checked: its start function and init). */
+  callback: 'users_for_states' | 'interested_users' | 'init';
+  /** 'ok', the fault code, or 'quarantined' (skipped without running: every measure is 0). */
+  outcome: 'ok' | FaultCode | 'quarantined';
+  /** Fuel the call used; null when metering is off, or the worker never answered (a timeout, a crash). */
+  fuelUsed: number | null;
+  /**
+   * Time inside the module's code, measured in the worker, in ms. A call whose worker never answered
+   * (terminated at a deadline, or dead) has the main thread's `durationMs` instead.
+   */
+  wallMs: number;
+  /** The instance's linear memory after the call (its high water: memory never shrinks); 0 when unknown. */
+  memoryBytes: number;
+  /** Bytes handed to the module: the msgpack batch as the module reads it, the user ID, the config. */
+  inputBytes: number;
+  /** Bytes of the result the host read. */
+  outputBytes: number;
+  /** Distinct entries returned: destinations plus indices (users_for_states) or user IDs ("ALL" holds none). */
+  entries: number;
+  /** The whole call as the main thread saw it, thread hop and queueing included, in ms. */
   durationMs: number;
-  /** 'ok', or the fault code. */
-  outcome: 'ok' | FaultCode;
 }
 
 export interface HostOptions {
@@ -41,13 +65,23 @@ export interface HostOptions {
   onSendLocalOnlinePresenceTo?: (users: string[], module: string) => void;
   /** A module's call faulted (after it was logged). */
   onFault?: (fault: FaultReport) => void;
-  /** Every module call that ran and counted, faulted or not (skipped and discarded ones are not reported). */
+  /**
+   * Every module call: each that ran and counted (faulted or not), each skipped by quarantine, and each
+   * module's init at admission. Not reported: calls never settled (modules after the first ALL of an
+   * interested_users call) and binary-wire calls whose batch was refused before the module ran.
+   * A callback that throws is logged; the call goes on.
+   */
   onModuleCall?: (call: ModuleCallReport) => void;
   /**
    * The clock quarantine periods are measured on, in milliseconds (default Date.now). Tests pass a clock
    * they move by hand, so that a quarantine's end never depends on how busy the machine is.
    */
   now?: () => number;
+  /**
+   * @internal For tests only, not a documented option: send every module full states whatever its
+   * `presence_fields` declares, so that a test can compare a projected batch's routing with a full one's.
+   */
+  sendFullStates?: boolean;
 }
 
 export function defaultLog(entry: HostLogEntry): void {

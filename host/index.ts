@@ -1,9 +1,10 @@
 /** The public surface of presence-sandbox: this list and nothing else. */
-export { PresenceHost, type HostStats } from './presence-host.js';
+export { PresenceHost, type HostStats, type IndexedRouting } from './presence-host.js';
 export type { ModuleStats } from './faults/module-health.js';
 export type { HostOptions, HostLogEntry, FaultReport, ModuleCallReport } from './host-options.js';
 export type { PresenceSandboxConfig, ModuleEntry, SandboxOptions, HostSandboxOptions } from './config/schema.js';
 export { DEFAULT_LIMITS, DEFAULT_MAX_PENDING_CALLS } from './config/schema.js';
+export { configJsonSchema } from './config/json-schema.js';
 export {
   PRESENCE_ALL_USERS,
   PRESENCE_STATES,

@@ -2,7 +2,6 @@
  * The host: admitted modules, each in its own pool, called with Synapse's semantics. A batch flows
  * config → admission → pool → worker → guest → validation (in the worker) → merge (here).
  */
-import { Packr } from 'msgpackr';
 import { admitModule } from './admission/admit.js';
 import { loadConfigFile } from './config/load.js';
 import { parseConfig } from './config/parse.js';
@@ -11,10 +10,12 @@ import { ErrorCode, SandboxError, describe, inputError } from './errors.js';
 import type { ModuleStats } from './faults/module-health.js';
 import { defaultLog, type HostOptions } from './host-options.js';
 import { PRESENCE_ALL_USERS, type InterestedUsers, type UsersForStates } from './presence.js';
+import { ALL_FIELDS } from './protocol/abi.js';
 import type { BatchRoutingResult, CallTask, InterestResult, InvalidBatch, RoutingResult } from './protocol/envelopes.js';
-import { encodeBatch } from './routing/batch.js';
+import type { UserPresenceState } from './presence.js';
+import { BatchEncoder } from './routing/batch.js';
 import { BatchBuffers } from './routing/batch-buffers.js';
-import { mergeInterest, mergeRouting } from './routing/merge.js';
+import { mergeInterest } from './routing/merge.js';
 import { ServedModule, type TimedOutcome } from './serving/served-module.js';
 import { isUserId, notUserIdMessage } from './userid.js';
 import { encodeRouting } from './wire/encode-routing.js';
@@ -30,22 +31,41 @@ export interface HostStats {
   modules: (ModuleStats & { queued: number; running: number; threads: number })[];
 }
 
+/**
+ * users_for_states with the caller's objects, before they become Sets: the distinct states, and each
+ * destination's indices into them, ascending (so in the order of the states' first occurrence), without
+ * repeats. What the service writes its answers from (service/routing-answer.ts).
+ */
+export interface IndexedRouting {
+  distinct: UserPresenceState[];
+  lists: ReadonlyMap<string, Uint32Array>;
+}
+
 export class PresenceHost {
   private closed = false;
   private overloaded = 0;
   private readonly inFlight = new Set<Promise<unknown>>();
   // One encoder per host, not a module-level singleton: hosts share nothing.
-  private readonly packr = new Packr({ useRecords: false });
+  private readonly encoder = new BatchEncoder();
   private readonly batchBuffers = new BatchBuffers();
   private readonly maxBatchStates: number;
+  /** The fields each module is sent (docs/abi.md "Field projection"), in serving order. */
+  private readonly sentFields: number[];
+  /** The distinct masks of sentFields, each encoded once per call; module i reads batch maskOf[i]. */
+  private readonly masks: number[];
+  private readonly maskOf: number[];
 
   private constructor(
     private readonly modules: ServedModule[],
     private readonly maxPendingCalls: number,
     batchCaps: number[],
+    fields: number[],
   ) {
     // The tightest per-module cap applies to the whole batch, which every module receives.
     this.maxBatchStates = Math.min(Infinity, ...batchCaps);
+    this.sentFields = fields;
+    this.masks = [...new Set(fields)];
+    this.maskOf = fields.map((f) => this.masks.indexOf(f));
   }
 
   /** Create a host from a YAML config file (Synapse homeserver.yaml subset plus `sandbox:`). */
@@ -70,24 +90,38 @@ export class PresenceHost {
       throw refused.reason;
     }
     const served = admitted.map((m) => new ServedModule(m, filled));
-    return new PresenceHost(served, config.maxPendingCalls, admitted.map((m) => m.spec.limits.max_batch_states));
+    const fields = admitted.map((m) => (options.sendFullStates ? ALL_FIELDS : m.fields));
+    return new PresenceHost(served, config.maxPendingCalls, admitted.map((m) => m.spec.limits.max_batch_states), fields);
   }
 
   /** Synapse's get_users_for_states: destination user ID → the caller's own state objects routed to it. */
-  getUsersForStates(states: readonly unknown[]): Promise<UsersForStates> {
+  async getUsersForStates(states: readonly unknown[]): Promise<UsersForStates> {
+    const { distinct, lists } = await this.getUsersForStatesIndexed(states);
+    const routing: UsersForStates = new Map();
+    for (const [destination, list] of lists) {
+      const set = new Set<UserPresenceState>();
+      for (let k = 0; k < list.length; k++) set.add(distinct[list[k]!]!);
+      routing.set(destination, set);
+    }
+    return routing;
+  }
+
+  /** The same call, as the distinct states and indices into them: the service answers from this. */
+  getUsersForStatesIndexed(states: readonly unknown[]): Promise<IndexedRouting> {
     return this.track(async () => {
-      const batch = encodeBatch(states, this.packr, this.maxBatchStates, this.batchBuffers);
-      const task = { kind: 'users_for_states', batch: batch.bytes, count: batch.distinct.length } as const;
-      const outcomes = await this.callAll(task);
+      const batch = this.encoder.encode(states, this.maxBatchStates, this.batchBuffers, this.masks);
+      const count = batch.distinct.length;
+      const outcomes = await this.callAll((i) => ({ kind: 'users_for_states', batch: batch.batches[this.maskOf[i]!]!, count }));
       // Every module has answered, been skipped, or timed out (its worker then reads nothing that matters).
-      this.batchBuffers.release(batch.bytes);
-      const routing: UsersForStates = new Map();
+      for (const bytes of batch.batches) this.batchBuffers.release(bytes);
+      // Synapse's per-destination union (routing/merge.ts), over the workers' ascending lists.
+      const routing = new IndexRouting();
       outcomes.forEach((outcome, i) => {
         if (outcome === undefined) return;
         const result = this.modules[i]!.settle('users_for_states', outcome);
-        if (result.ok) mergeRouting(routing, result.value as RoutingResult, batch.distinct);
+        if (result.ok) routing.add(result.value as RoutingResult);
       });
-      return routing;
+      return { distinct: batch.distinct, lists: routing.lists };
     });
   }
 
@@ -117,7 +151,7 @@ export class PresenceHost {
       const shared = this.batchBuffers.acquire(batch.byteLength);
       shared.set(batch);
       try {
-        const outcomes = await this.callAll({ kind: 'users_for_states_batch', batch: shared, maxStates: this.maxBatchStates });
+        const outcomes = await this.callAll((i) => ({ kind: 'users_for_states_batch', batch: shared, maxStates: this.maxBatchStates, fields: this.sentFields[i]! }));
         const routing = new IndexRouting();
         let invalid: InvalidBatch['invalid'] | undefined;
         let checked = false;
@@ -155,7 +189,8 @@ export class PresenceHost {
       // Called in parallel for latency; outcomes are then settled in serving order and everything after
       // the first ALL is left unsettled (its sends, logs and faults too), so the answer and its side
       // effects are what Synapse's loop gives.
-      const outcomes = await this.callAll({ kind: 'interested_users', userId });
+      const task = { kind: 'interested_users', userId } as const;
+      const outcomes = await this.callAll(() => task);
       const users = new Set<string>();
       for (let i = 0; i < outcomes.length; i++) {
         const outcome = outcomes[i];
@@ -204,9 +239,9 @@ export class PresenceHost {
     }
   }
 
-  /** Outcomes in serving order; undefined where nothing ran (no callbacks, or quarantined). */
-  private callAll(task: CallTask): Promise<(TimedOutcome | undefined)[]> {
+  /** Outcomes in serving order; undefined where nothing ran (no callbacks, or quarantined). `task(i)`: module i's task. */
+  private callAll(task: (i: number) => CallTask): Promise<(TimedOutcome | undefined)[]> {
     // A module skipped at the gate (quarantined meanwhile) resolves undefined, like one never called.
-    return Promise.all(this.modules.map((m) => m.call(task)));
+    return Promise.all(this.modules.map((m, i) => m.call(task(i))));
   }
 }

@@ -51,16 +51,29 @@ export class Writer {
   /** Writes `s` as str with UTF-8 bytes; a lone surrogate becomes U+FFFD so the output is always valid. */
   writeString(s: string): void {
     const n = String.UTF8.byteLength(s);
-    if (n < 32) this.byte(F.FIXSTR | <u8>n);
-    else if (n <= 0xff) { this.byte(F.STR8); this.byte(<u8>n); }
-    else if (n <= 0xffff) { this.byte(F.STR16); this.be16(<u16>n); }
-    else { this.byte(F.STR32); this.be32(<u32>n); }
+    this.strHeader(<u32>n);
     this.reserve(n);
     const written = String.UTF8.encodeUnsafe(
       changetype<usize>(s), s.length, changetype<usize>(this.buf) + <usize>this.len, false,
       String.UTF8.ErrorMode.REPLACE,
     );
     this.len += <i32>written;
+  }
+
+  /** Writes the `len` bytes at `ptr`, which must be well-formed UTF-8, as a str. */
+  writeUtf8(ptr: usize, len: usize): void {
+    const n = <u32>len;
+    this.strHeader(n);
+    this.reserve(<i32>n);
+    memory.copy(changetype<usize>(this.buf) + <usize>this.len, ptr, len);
+    this.len += <i32>n;
+  }
+
+  private strHeader(n: u32): void {
+    if (n < 32) this.byte(F.FIXSTR | <u8>n);
+    else if (n <= 0xff) { this.byte(F.STR8); this.byte(<u8>n); }
+    else if (n <= 0xffff) { this.byte(F.STR16); this.be16(<u16>n); }
+    else { this.byte(F.STR32); this.be32(n); }
   }
 
   writeArrayHeader(n: u32): void {
@@ -73,6 +86,26 @@ export class Writer {
     if (n < 16) this.byte(F.FIXMAP | <u8>n);
     else if (n <= 0xffff) { this.byte(F.MAP16); this.be16(<u16>n); }
     else { this.byte(F.MAP32); this.be32(n); }
+  }
+
+  /**
+   * Writes `values` (each in 0..2^31) as an array of unsigned integers in their smallest form, making room
+   * once rather than per value: a routing answer is mostly this.
+   */
+  writeIndexArray(values: i32[]): void {
+    const n = values.length;
+    this.writeArrayHeader(<u32>n);
+    this.reserve(n * 5);
+    let p = changetype<usize>(this.buf) + <usize>this.len;
+    const start = p;
+    for (let i = 0; i < n; i++) {
+      const v = <u32>unchecked(values[i]);
+      if (v <= 0x7f) store<u8>(p++, <u8>v);
+      else if (v <= 0xff) { store<u8>(p, F.UINT8); store<u8>(p, <u8>v, 1); p += 2; }
+      else if (v <= 0xffff) { store<u8>(p, F.UINT16); store<u16>(p, bswap<u16>(<u16>v), 1); p += 3; }
+      else { store<u8>(p, F.UINT32); store<u32>(p, bswap<u32>(v), 1); p += 5; }
+    }
+    this.len += <i32>(p - start);
   }
 
   // @ts-ignore: decorator

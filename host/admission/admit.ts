@@ -7,9 +7,10 @@
 import { Packr } from 'msgpackr';
 import { RefusalReason, SandboxError, moduleRefused } from '../errors.js';
 import type { ModuleSpec } from '../config/schema.js';
-import type { GuestLog, LoadResult } from '../protocol/envelopes.js';
+import type { GuestLog, LoadResult, Outcome } from '../protocol/envelopes.js';
 import { ModulePool } from '../pool/module-pool.js';
 import { compileAndInspect } from './inspect.js';
+import { checkPin } from './pin.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { readModuleFile } from './read.js';
 import { resolveModuleFile } from './resolve.js';
@@ -17,6 +18,8 @@ import { resolveModuleFile } from './resolve.js';
 export interface AdmittedModule {
   spec: ModuleSpec;
   pool: ModulePool;
+  /** The fields of each state it reads (docs/abi.md "Field projection"): bit i for field i. */
+  fields: number;
   /** False for a module with neither callback: served, but never called. */
   hasCallbacks: boolean;
   /** What init logged and announced during admission. */
@@ -24,6 +27,8 @@ export interface AdmittedModule {
   sends: string[][];
   /** Fuel the start function and init used (null: metering off). */
   initFuelUsed: number | null;
+  /** The admission load, for init's per-call report: its outcome (with the worker's measure) and duration. */
+  init: { outcome: Outcome<unknown>; durationMs: number };
 }
 
 const configPackr = new Packr({ useRecords: false });
@@ -32,8 +37,9 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
   const file = resolveModuleFile(spec, baseDir);
   const limits = spec.limits;
   const bytes = await readModuleFile(file, spec.label, limits.max_module_bytes);
+  checkPin(spec, file, bytes);
   const maxPages = Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES);
-  const module = await compileAndInspect(bytes, spec.label, limits);
+  const { module, fields } = await compileAndInspect(bytes, spec.label, limits);
   let config: Uint8Array;
   try {
     config = configPackr.pack(spec.config);
@@ -53,13 +59,15 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them
   // and delivers init's send_local_online_presence_to calls, once.
+  const start = performance.now();
   const outcome = await pool.load();
+  const durationMs = performance.now() - start;
   if (!outcome.ok) {
     await pool.close();
     throw refusal(spec.label, outcome.failure.code, outcome.failure.message);
   }
   const { hasCallbacks } = outcome.value as LoadResult;
-  return { spec, pool, hasCallbacks, logs: outcome.logs, sends: outcome.sends, initFuelUsed: outcome.fuelUsed };
+  return { spec, pool, fields, hasCallbacks, logs: outcome.logs, sends: outcome.sends, initFuelUsed: outcome.fuelUsed, init: { outcome, durationMs } };
 }
 
 function refusal(label: string, code: string, message: string): SandboxError {

@@ -17,7 +17,7 @@ import {
 } from '../protocol/abi.js';
 import { ValType } from './features.js';
 import { Refusal } from './refusal.js';
-import { ExternKind, type FuncType, type ModuleStructure } from './structure.js';
+import { ExternKind, type FuncType, type Global, type ModuleStructure } from './structure.js';
 
 const KIND_NAMES = ['function', 'table', 'memory', 'global', 'tag'];
 const TYPE_NAMES = new Map<number, string>([
@@ -60,16 +60,33 @@ export function checkContract(structure: ModuleStructure): void {
     if (found !== undefined) checkSignature(`export ${name}`, structure.functionType(found.index), signature);
   }
 
-  const version = structure.exports.get(Export.ABI_VERSION)!;
-  const global = structure.globals[version.index];
-  if (global === undefined) throw new Refusal(RefusalReason.MISSING_EXPORT, `${Export.ABI_VERSION} names global ${version.index}, which does not exist`);
+  exportedMarker(structure, Export.ABI_VERSION);
+}
+
+/**
+ * An ABI marker export (`presence_abi_version`, `presence_fields`): an immutable i32 global whose value
+ * the host reads, never a value the module computes. The one place such an export's declaration is
+ * checked. Undefined when the module does not export `name`.
+ */
+export function exportedMarker(structure: ModuleStructure, name: string): Global | undefined {
+  const found = structure.exports.get(name);
+  if (found === undefined) return undefined;
+  if (found.kind !== ExternKind.GLOBAL) {
+    throw new Refusal(
+      RefusalReason.ABI_TYPE,
+      `exports ${name} as a ${KIND_NAMES[found.kind] ?? `kind ${found.kind}`}; the ABI requires an immutable i32 global (docs/abi.md)`,
+    );
+  }
+  const global = structure.globals[found.index];
+  if (global === undefined) throw new Refusal(RefusalReason.MISSING_EXPORT, `${name} names global ${found.index}, which does not exist`);
   const type = TYPE_NAMES.get(global.valType);
   if (type !== ABI_VERSION_GLOBAL.type || global.mutable !== ABI_VERSION_GLOBAL.mutable) {
     throw new Refusal(
       RefusalReason.ABI_TYPE,
-      `${Export.ABI_VERSION} is ${global.mutable ? 'a mutable' : 'an immutable'} ${type} global; the ABI requires an immutable i32 (docs/abi.md)`,
+      `${name} is ${global.mutable ? 'a mutable' : 'an immutable'} ${type} global; the ABI requires an immutable i32 (docs/abi.md)`,
     );
   }
+  return global;
 }
 
 function checkSignature(what: string, type: FuncType | undefined, wanted: Signature): void {

@@ -1,10 +1,10 @@
 /**
  * Fuel metering, written into the binary at admission (docs/abi.md, "Fuel"): one mutable i64 global is
- * appended after the module's own, the counter of fuel left. Every segment of code (CodeRewriter below)
+ * appended after the module's own, the counter of fuel left. Every region of code (CodeRewriter below)
  * subtracts its cost (one unit per instruction it holds) from it as it starts, and every loop header
  * and the entry of every function that calls then traps (`unreachable`) when the counter is below zero.
  * Any endless run of guest code passes loop headers or such entries without end, so it traps within
- * one segment of running out.
+ * one region of running out.
  *
  * The host reaches the counter through an export of a reserved name (FUEL_EXPORT); the guest cannot:
  * a global index at or past its own globals in its code, an export of one, or an export that already
@@ -22,7 +22,7 @@ import { RefusalReason } from '../errors.js';
 import { FUEL_EXPORT, START_EXPORT } from '../protocol/abi.js';
 import { type CodeMeter, scanCode } from './opcodes.js';
 import { Refusal } from './refusal.js';
-import { Malformed, Reader, SectionId, payload, writeU32, type Section } from './sections.js';
+import { Malformed, SectionId, payload, writeU32, type Section } from './sections.js';
 import type { ModuleStructure } from './structure.js';
 
 const I64 = 0x7e;
@@ -101,18 +101,18 @@ const ELSE = 0x05;
 
 /**
  * Rebuilds the code section as the walk goes: each function's body is copied with a charge at the start
- * of each segment (and a check after it at each loop header, and at the entry of a function that calls),
+ * of each region (and a check after it at each loop header, and at the entry of a function that calls),
  * and its size written anew. Only bytes are inserted; no instruction of the module changes.
  *
- * The segments: a function's body, and each loop's body (charged on every iteration), each without the
- * loops nested in it. Blocks and both arms of an if belong to the segment around them, and so does the
- * code after a loop: a segment is charged whole as it starts, every instruction it holds counted once,
+ * The regions: a function's body, and each loop's body (charged on every iteration), each without the
+ * loops nested in it. Blocks and both arms of an if belong to the region around them, and so does the
+ * code after a loop: a region is charged whole as it starts, every instruction it holds counted once,
  * whichever of them then run. That overcharges (an arm not taken, code after an early return) but keeps
  * the charges few: charging each arm of each if as it is taken made the bundled modules about 1.6 times
  * slower, this about 1.1 to 1.3 (bench/README.md, "fuel_overhead"). A call's fuel is the sum of the
- * segments it entered: a function of the instructions it ran, never of timing.
+ * regions it entered: a function of the instructions it ran, never of timing.
  *
- * A function that calls nothing runs only its own segments, and each of its loops checks, so its entry
+ * A function that calls nothing runs only its own regions, and each of its loops checks, so its entry
  * does not: the host checks the counter when guest code returns (host/worker/guest.ts).
  */
 class CodeRewriter implements CodeMeter {
@@ -121,15 +121,15 @@ class CodeRewriter implements CodeMeter {
   private readonly get: number[];
   private readonly set: number[];
   private readonly check: number[];
-  /** The current function: where its body starts, and each segment's start, cost and check, in order. */
+  /** The current function: where its body starts, and each region's start, cost and check, in order. */
   private localsStart = 0;
   private readonly starts: number[] = [];
   private readonly costs: number[] = [];
   private readonly checks: boolean[] = [];
-  /** Open blocks, loops and ifs; for each open loop or if, the segment around it and its count so far. */
+  /** Open blocks, loops and ifs; for each open loop or if, the region around it and its count so far. */
   private readonly kinds: number[] = [];
-  private readonly around: { segment: number; cost: number }[] = [];
-  private segment = 0;
+  private readonly around: { region: number; cost: number }[] = [];
+  private region = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -139,7 +139,7 @@ class CodeRewriter implements CodeMeter {
     this.get = [GLOBAL_GET, ...writeU32(globals)];
     this.set = [GLOBAL_SET, ...writeU32(globals)];
     this.check = [...this.get, I64_CONST, 0, I64_LT_S, ...IF_EMPTY, UNREACHABLE, END];
-    // Metering adds a few bytes a segment: start with room for half as much again.
+    // Metering adds a few bytes a region: start with room for half as much again.
     this.out = new Uint8Array(Math.ceil((code.end - code.payloadStart) * 1.5) + 16);
     const r = payload(bytes, code);
     this.append(writeU32(r.u32()));
@@ -148,7 +148,7 @@ class CodeRewriter implements CodeMeter {
   begin(localsStart: number, at: number): void {
     this.localsStart = localsStart;
     this.starts.length = this.costs.length = this.checks.length = this.kinds.length = this.around.length = 0;
-    this.segment = this.open(at, true); // the function's entry
+    this.region = this.open(at, true); // the function's entry
   }
 
   control(op: number, at: number, cost: number): number {
@@ -159,20 +159,20 @@ class CodeRewriter implements CodeMeter {
         return cost;
       case LOOP:
         this.kinds.push(LOOP);
-        this.around.push({ segment: this.segment, cost });
-        this.segment = this.open(at, true);
+        this.around.push({ region: this.region, cost });
+        this.region = this.open(at, true);
         return 0;
       case ELSE:
         return cost;
       default: {
-        // end: of a block or if (the count goes on), of a loop (back to the segment around it), or of
+        // end: of a block or if (the count goes on), of a loop (back to the region around it), or of
         // the function (nothing opened is left; an unbalanced body is refused by the engine).
         const kind = this.kinds.pop();
         if (kind === BLOCK) return cost;
-        this.costs[this.segment] = cost;
+        this.costs[this.region] = cost;
         const outer = this.around.pop();
         if (kind === undefined || outer === undefined) return 0;
-        this.segment = outer.segment;
+        this.region = outer.region;
         return outer.cost;
       }
     }
@@ -197,7 +197,7 @@ class CodeRewriter implements CodeMeter {
     return this.out.subarray(0, this.length);
   }
 
-  /** A new segment starting at `at` (segments open in the order of their starts). */
+  /** A new region starting at `at` (regions open in the order of their starts). */
   private open(at: number, check: boolean): number {
     this.starts.push(at);
     this.costs.push(0);
@@ -222,7 +222,7 @@ class CodeRewriter implements CodeMeter {
   }
 }
 
-/** A non-negative integer as a signed LEB128 (costs are small: a segment is at most one function body). */
+/** A non-negative integer as a signed LEB128 (costs are small: a region is at most one function body). */
 function writeS64(value: number): number[] {
   const out: number[] = [];
   for (;;) {

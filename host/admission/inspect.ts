@@ -15,8 +15,14 @@ const checkWorkerFile = new URL('./check-worker.js', import.meta.url);
 /** The worker holds the binary, its section offsets and small tables: a bounded, modest heap. */
 const CHECK_WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
 
+/** What admission learns from the binary: the module compiled and capped, and the fields it reads (admission/fields.ts). */
+export interface InspectedModule {
+  module: WebAssembly.Module;
+  fields: number;
+}
+
 /** Resolves the compiled, capped module; `bytes` is moved to the worker and unusable afterwards. */
-export function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: string, limits: SandboxLimits): Promise<WebAssembly.Module> {
+export function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: string, limits: SandboxLimits): Promise<InspectedModule> {
   return new Promise((resolve, reject) => {
     let worker: Worker;
     try {
@@ -37,7 +43,7 @@ export function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: string,
     };
     worker.once('message', (answer: StaticCheckAnswer) => {
       settled = true;
-      if (answer.ok) resolve(answer.module);
+      if (answer.ok) resolve({ module: answer.module, fields: answer.fields });
       else reject(moduleRefused(label, answer.reason, answer.message));
     });
     worker.once('error', (err: Error) => fail(`the admission check failed: ${err.message}`));

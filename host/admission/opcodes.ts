@@ -82,7 +82,7 @@ export interface CodeMeter {
   begin(localsStart: number, at: number): void;
   /**
    * block, loop, if, else or end (`op`), the next instruction at `at`, after `cost` instructions counted
-   * in the current segment (this one included): the count to go on from.
+   * in the current region (this one included): the count to go on from.
    */
   control(op: number, at: number, cost: number): number;
   /** The function's body ended at `bodyEnd`; `calls`: it holds a call instruction. */
@@ -124,7 +124,7 @@ export function scanCode(bytes: Uint8Array, start: number, end: number, meter?: 
 let calls = false;
 
 function walkBody(bytes: Uint8Array, at: number, bodyEnd: number, meter: CodeMeter | undefined): number {
-  let cost = 0; // instructions in the current segment, counted for the meter
+  let cost = 0; // instructions in the current region, counted for the meter
   calls = false;
   while (at < bodyEnd) {
     const opAt = at;

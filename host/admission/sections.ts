@@ -57,6 +57,17 @@ export class Reader {
     throw new Malformed(`malformed u32 LEB128 before byte ${this.at}`);
   }
 
+  /** A signed LEB128 of at most 32 bits (an i32.const immediate). */
+  s32(): number {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const b = this.byte();
+      value |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return shift < 25 && b & 0x40 ? value | (-1 << (shift + 7)) : value | 0;
+    }
+    throw new Malformed(`malformed i32 LEB128 before byte ${this.at}`);
+  }
+
   /** Skips a signed LEB128 of at most `maxBytes` bytes (5 for i32, 10 for i64, 5 for s33). */
   skipSigned(maxBytes: number): void {
     for (let i = 0; i < maxBytes; i++) if ((this.byte() & 0x80) === 0) return;

@@ -10,6 +10,7 @@ import { RefusalReason } from '../errors.js';
 import type { SandboxLimits } from '../config/schema.js';
 import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { checkContract } from './contract.js';
+import { readFields } from './fields.js';
 import { meterFuel } from './fuel-meter.js';
 import { cappedMemorySection } from './memory-cap.js';
 import { UnknownOpcode, scanCode } from './opcodes.js';
@@ -19,7 +20,7 @@ import { readStructure, type ModuleStructure } from './structure.js';
 import { cappedTableSection } from './table-cap.js';
 
 export type StaticCheckAnswer =
-  | { ok: true; module: WebAssembly.Module; featureCheckMs: number; compileMs: number; fuelMeterMs?: number }
+  | { ok: true; module: WebAssembly.Module; fields: number; featureCheckMs: number; compileMs: number; fuelMeterMs?: number }
   | { ok: false; reason: RefusalReason; message: string };
 
 export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
@@ -35,12 +36,13 @@ export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: Sa
 async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
   const structure = readStructure(bytes, limits);
   checkContract(structure);
+  const fields = readFields(structure);
   const replacements = new Map<Section, ArrayLike<number> | null>();
   const memory = cappedMemorySection(structure.memories, Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES));
   if (memory !== undefined) replacements.set(sectionOf(structure.sections, SectionId.MEMORY), memory);
   const tables = cappedTableSection(structure.tables, limits.max_table_elements);
   if (tables !== undefined) replacements.set(sectionOf(structure.sections, SectionId.TABLE), tables);
-  if (limits.fuel_metering) return compileMetered(bytes, structure, replacements);
+  if (limits.fuel_metering) return compileMetered(bytes, structure, replacements, fields);
 
   // The engine compiles on its own threads while this one walks the code: the two overlap.
   const started = performance.now();
@@ -53,7 +55,7 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
     unknown = err.message;
   }
   const featureCheckMs = performance.now() - started;
-  return answer(await compiled, unknown, featureCheckMs);
+  return answer(await compiled, unknown, featureCheckMs, fields);
 }
 
 /**
@@ -61,7 +63,7 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
  * engine compiles the metered binary after it. When the walk stops at something it does not know, the
  * module as written (capped) is compiled instead, to tell an invalid module from a refused feature.
  */
-async function compileMetered(bytes: Uint8Array<ArrayBuffer>, structure: ModuleStructure, replacements: Map<Section, ArrayLike<number> | null>): Promise<StaticCheckAnswer> {
+async function compileMetered(bytes: Uint8Array<ArrayBuffer>, structure: ModuleStructure, replacements: Map<Section, ArrayLike<number> | null>, fields: number): Promise<StaticCheckAnswer> {
   const started = performance.now();
   let unknown: string | undefined;
   try {
@@ -72,7 +74,7 @@ async function compileMetered(bytes: Uint8Array<ArrayBuffer>, structure: ModuleS
   }
   const fuelMeterMs = performance.now() - started;
   const result = await compile(replacePayloads(bytes, replacements));
-  const checked = answer(result, unknown, fuelMeterMs);
+  const checked = answer(result, unknown, fuelMeterMs, fields);
   return checked.ok ? { ...checked, fuelMeterMs } : checked;
 }
 
@@ -88,6 +90,7 @@ function answer(
   result: { module: WebAssembly.Module; compileMs: number } | { error: Error },
   unknown: string | undefined,
   featureCheckMs: number,
+  fields: number,
 ): StaticCheckAnswer {
   if ('error' in result) return notWasm(`failed validation: ${result.error.message}`);
   if (unknown !== undefined) {
@@ -97,7 +100,7 @@ function answer(
       message: `uses an instruction this host does not know (${unknown}); see docs/abi.md, "Features"`,
     };
   }
-  return { ok: true, module: result.module, featureCheckMs, compileMs: result.compileMs };
+  return { ok: true, module: result.module, fields, featureCheckMs, compileMs: result.compileMs };
 }
 
 function sectionOf(sections: Section[], id: number): Section {

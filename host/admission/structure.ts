@@ -30,6 +30,8 @@ export interface FuncType {
 export interface Global {
   valType: number;
   mutable: boolean;
+  /** The value when the initialiser is exactly one `i32.const` (how an ABI marker is declared), else undefined. */
+  i32Const: number | undefined;
 }
 
 export interface Export {
@@ -135,8 +137,9 @@ export function readStructure(bytes: Uint8Array, limits: SandboxLimits): ModuleS
           checkValType(valType, at);
           const mutability = r.byte();
           if (mutability > 1) throw new Malformed(`global mutability 0x${mutability.toString(16)} at byte ${r.at - 1}`);
+          const init = r.at;
           skipConstExpr(r);
-          structure.globals.push({ valType, mutable: mutability === 1 });
+          structure.globals.push({ valType, mutable: mutability === 1, i32Const: constI32(bytes, init, r.at) });
         }
         break;
       }
@@ -265,6 +268,14 @@ function name(r: Reader): string {
     if (err instanceof Malformed) throw err;
     throw new Malformed(`a name that is not UTF-8 at byte ${at}`);
   }
+}
+
+/** The value of a constant expression [start, end) that is `i32.const v; end` and nothing else. */
+function constI32(bytes: Uint8Array, start: number, end: number): number | undefined {
+  if (bytes[start] !== 0x41) return undefined;
+  const r = new Reader(bytes, start + 1, end);
+  const value = r.s32();
+  return r.at === end - 1 ? value : undefined;
 }
 
 /**

@@ -24,12 +24,14 @@ plus generated ones), shrinking any failure to a minimal batch:
   soundness            a state routed to U is of a user U is interested in, or U is interested in ALL
   batch independence   a state goes to the same users alone as inside any batch
   precision            (a warning) users U is interested in whose states never reach U
+For each module alone that holds, it then prints its headroom: the worst fuel and linear memory of
+its init and each callback over the generated batches, next to the module's limits.
 
 Exit 0 when everything is sound and batch-independent (precision warnings are printed), 1 with the
 minimal counterexample when not, 2 for usage, config and module-load errors.
 
 Options:
-  --config FILE   the YAML config
+  --config FILE   the YAML config (env PRESENCE_SANDBOX_CONFIG)
   --runs N        generated batches per property and module (default ${DEFAULT_RUNS})
   --seed S        fast-check seed, to replay a run (default: a fresh one, printed)
   -h, --help      show this help`,

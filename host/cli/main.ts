@@ -3,10 +3,14 @@
 import { checkCommand } from './check.js';
 import { interestedCommand } from './interested.js';
 import { routeCommand } from './route.js';
+import { schemaCommand } from './schema.js';
 import { serveCommand } from './serve.js';
+import { FLAG_ENVIRONMENT } from './environment.js';
 import { UsageError, exitCodeFor, parseCommandArgs, type Command } from './usage.js';
+import { validateCommand } from './validate.js';
+import { packageVersion } from './version.js';
 
-const commands: Command[] = [serveCommand, routeCommand, interestedCommand, checkCommand];
+const commands: Command[] = [serveCommand, routeCommand, interestedCommand, checkCommand, validateCommand, schemaCommand];
 
 const HELP = `Usage: presence-sandbox <command> [options]
 
@@ -15,13 +19,25 @@ Host Matrix presence router modules (WebAssembly) in a sandbox, with Synapse's s
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join('\n')}
 
-Run presence-sandbox <command> --help for a command's options.`;
+Run presence-sandbox <command> --help for a command's options.
+
+Options:
+  -V, --version   print the version
+  -h, --help      show this help
+
+Environment variables (a flag given wins over its variable; an empty one counts as unset):
+${Object.entries(FLAG_ENVIRONMENT).map(([flag, variable]) => `  ${variable.padEnd(28)}--${flag}`).join('\n')}
+  ${'LOG_LEVEL'.padEnd(28)}--log-level, when ${FLAG_ENVIRONMENT['log-level']} is unset`;
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(HELP + '\n');
     if (name === undefined) process.exitCode = 2;
+    return;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(packageVersion() + '\n');
     return;
   }
   const command = commands.find((c) => c.name === name);

@@ -3,6 +3,7 @@ import { DEFAULT_SERVICE, SERVICE_KEYS, parseServiceSection, serviceFlag, servic
 import { BATCH_MEDIA_TYPE } from '../service/batch-wire.js';
 import { createLogger } from '../service/logger.js';
 import { DEFAULT_PORT, PresenceService } from '../service/service.js';
+import { FLAG_ENVIRONMENT, LOG_LEVEL_NAMES, logLevel, serviceEnvironment } from './environment.js';
 import { requireOption, type Command } from './usage.js';
 
 const TOKEN_ENV = 'PRESENCE_SANDBOX_ADMIN_TOKEN';
@@ -25,13 +26,17 @@ the binary wire (docs/wire.md): POST /v1/users_for_states with Content-Type
 ${BATCH_MEDIA_TYPE}, the ABI batch in, {user: [request indices]} out.
 SIGHUP reloads the config (admitted fully before it replaces the old one); SIGTERM and SIGINT stop
 accepting, give the calls in flight the grace period, close every connection left and exit 0; a second
-signal exits at once. Logs are JSON lines on stderr (LOG_LEVEL=debug|info|warn).
+signal exits at once. Logs are JSON lines on stderr.
 
-Options (each overrides the config's service: section; docs/security.md has why each default):
-  --config FILE                  the YAML config
-  --host ADDR                    TCP address (default ${d.host})
-  --port N                       TCP port (default ${d.port}; 0 picks a free one)
-  --socket PATH                  serve on a Unix domain socket (TCP then only if --host or --port is given)
+Options (each overrides its environment variable, which overrides the config's service: section;
+docs/security.md has why each default):
+  --config FILE                  the YAML config (env ${FLAG_ENVIRONMENT.config})
+  --host ADDR                    TCP address (default ${d.host}; env ${FLAG_ENVIRONMENT.host})
+  --port N                       TCP port (default ${d.port}; 0 picks a free one; env ${FLAG_ENVIRONMENT.port})
+  --socket PATH                  serve on a Unix domain socket (TCP then only if a host or port is given;
+                                 env ${FLAG_ENVIRONMENT.socket})
+  --log-level LEVEL              ${LOG_LEVEL_NAMES.join('|')} (default info; env
+                                 ${FLAG_ENVIRONMENT['log-level']}, then LOG_LEVEL)
   --socket-mode MODE             file mode of the sockets, octal, e.g. 0660
   --admin-port N, --admin-host ADDR, --admin-socket PATH
                                  a separate admin listener (off by default); else admin routes need the
@@ -46,6 +51,7 @@ Options (each overrides the config's service: section; docs/security.md has why 
   -h, --help                     show this help`,
   options: {
     config: { type: 'string' },
+    'log-level': { type: 'string' },
     ...Object.fromEntries(
       Object.keys(SERVICE_KEYS)
         .filter((k) => k !== 'admin_token')
@@ -54,13 +60,13 @@ Options (each overrides the config's service: section; docs/security.md has why 
   },
   async run(values) {
     const config = requireOption(values, 'config', 'serve');
-    const settings = serviceFlags(values);
+    const level = logLevel(values, 'serve');
+    // A flag wins over its environment variable; both win over the config's service: section.
+    const settings = { ...serviceEnvironment(values), ...serviceFlags(values) };
     const token = process.env[TOKEN_ENV];
     if (token !== undefined && token !== '') Object.assign(settings, parseServiceSection({ admin_token: token }, TOKEN_ENV, () => TOKEN_ENV));
-    const logger = createLogger();
+    const logger = createLogger(level);
     const service = await PresenceService.start({ config, settings, logger });
-    for (const url of service.urls.data) process.stdout.write(`presence-sandbox serving ${config} on ${url}\n`);
-    for (const url of service.urls.admin) process.stdout.write(`presence-sandbox admin routes on ${url}\n`);
     // A promise nobody handled is a bug to log, not a reason to drop every client's connection.
     process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
     process.on('SIGHUP', () => void service.reload());
@@ -81,5 +87,9 @@ Options (each overrides the config's service: section; docs/security.md has why 
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // The addresses last: whoever reads them (a supervisor, a test) may signal at once, and the handlers
+    // above must be in place by then, or the signal's default action kills the process mid-serve.
+    for (const url of service.urls.data) process.stdout.write(`presence-sandbox serving ${config} on ${url}\n`);
+    for (const url of service.urls.admin) process.stdout.write(`presence-sandbox admin routes on ${url}\n`);
   },
 };

@@ -2,8 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ErrorCode, SandboxError } from '../errors.js';
+import { flagOrEnvironment, variableFor } from './environment.js';
+import { UsageError } from './usage-error.js';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 /** Exit 2 for usage, config and module-load errors (the operator must fix something); 1 for anything else. */
 export function exitCodeFor(err: unknown): number {
@@ -19,22 +21,29 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** String options that may also stand alone, and the value they then have (`--report` = `--report=table`). */
+  bareValues?: Record<string, string>;
   run(values: Record<string, string | boolean | undefined>): Promise<void>;
 }
 
 export function parseCommandArgs(command: Command, argv: string[]): Record<string, string | boolean | undefined> {
+  // parseArgs has no optional values: a bare one is written out before it parses.
+  const bare = command.bareValues ?? {};
+  const args = argv.map((arg) => (arg.startsWith('--') && Object.hasOwn(bare, arg.slice(2)) ? `${arg}=${bare[arg.slice(2)]}` : arg));
   try {
-    const { values } = parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ args, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
     return values;
   } catch (err) {
     throw new UsageError(`${command.name}: ${(err as Error).message} (see presence-sandbox ${command.name} --help)`);
   }
 }
 
+/** A required flag's value, or its environment variable's (environment.ts) when the flag is not given. */
 export function requireOption(values: Record<string, unknown>, name: string, command: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') {
-    throw new UsageError(`${command}: --${name} is required (see presence-sandbox ${command} --help)`);
+  const value = flagOrEnvironment(values, name);
+  if (value === undefined || value === '') {
+    const variable = variableFor(name);
+    throw new UsageError(`${command}: --${name} is required${variable ? ` (or ${variable})` : ''} (see presence-sandbox ${command} --help)`);
   }
   return value;
 }

@@ -78,6 +78,10 @@ export interface HostSandboxOptions extends SandboxOptions {
 export interface ModuleEntry {
   /** A bundled module's name (`example_presence_router`) or a path to a .wasm file, relative to the config file. */
   module: string;
+  /** The name logs, metrics and errors use (default: `modules[0] (example_presence_router)`); unique across entries. */
+  name?: string;
+  /** The .wasm file's SHA-256 as hex (`sha256sum`): a module whose file differs is refused at every load. */
+  sha256?: string;
   /** The module's own config, handed to its init as a map. */
   config?: Record<string, unknown> | null;
   sandbox?: SandboxOptions;
@@ -133,7 +137,10 @@ export const DEFAULT_MAX_PENDING_CALLS = 1024;
 
 /** One module to serve, in serving order, with everything resolved. */
 export interface ModuleSpec {
-  /** How the module is named in messages: its config path and what was written, e.g. `modules[0] (example_presence_router)`. */
+  /**
+   * How the module is named in logs, metrics and errors: the entry's `name:`, else its config path and
+   * what was written, e.g. `modules[0] (example_presence_router)`.
+   */
   label: string;
   /** Config path of the entry, e.g. `modules[0]` or `presence.presence_router`. */
   path: string;
@@ -141,6 +148,8 @@ export interface ModuleSpec {
   module: string;
   config: Record<string, unknown>;
   limits: SandboxLimits;
+  /** The pinned SHA-256 of the .wasm file, lowercase hex, when the entry has `sha256:`. */
+  sha256?: string;
 }
 
 export interface HostConfig {

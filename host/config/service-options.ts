@@ -3,8 +3,9 @@
  * "Service", says why each default is what it is). One table drives the validation, the defaults and the
  * CLI flags (`--header-timeout-ms` for `header_timeout_ms`), so the three never drift apart.
  */
-import { configError, describe } from '../errors.js';
-import { expectKeys, expectMap, expectPositiveInt, expectString } from './validate.js';
+import { configError } from '../errors.js';
+import { serviceSchema } from './definition.js';
+import { formatPath, fromZodIssues, issuesError, type ConfigIssue } from './issues.js';
 
 /** Every key optional; CLI flags and `PresenceService.start({ settings })` override the file. */
 export interface ServiceSection {
@@ -53,14 +54,15 @@ export interface ServiceSection {
 }
 
 type Kind = 'int' | 'port' | 'string' | 'mode' | 'token' | 'hosts';
-interface KeySpec {
+/** How a key is checked (definition.ts turns each kind into its schema). */
+export interface ServiceKeySpec {
   kind: Kind;
   /** Upper bound for ints: keeps a typo (an extra zero or three) from switching a limit off. */
   max?: number;
 }
 
 const MIB = 1024 * 1024;
-export const SERVICE_KEYS: Record<keyof ServiceSection, KeySpec> = {
+export const SERVICE_KEYS: Record<keyof ServiceSection, ServiceKeySpec> = {
   host: { kind: 'string' },
   port: { kind: 'port' },
   socket: { kind: 'string' },
@@ -113,43 +115,13 @@ export type ServiceSettings = typeof DEFAULT_SERVICE &
 /** Validate a `service:` section (or overrides given under `where`, e.g. `--port`); unknown keys are errors. */
 export function parseServiceSection(value: unknown, path = 'service', name: (key: string) => string = (k) => `${path}.${k}`): ServiceSection {
   if (value === undefined || value === null) return {};
-  const map = expectMap(value, path);
-  expectKeys(map, path, Object.keys(SERVICE_KEYS));
-  const section: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(SERVICE_KEYS)) {
-    const v = map[key];
-    if (v !== undefined) section[key] = check(v, spec, name(key));
+  const parsed = serviceSchema().safeParse(value);
+  if (!parsed.success) {
+    throw issuesError(fromZodIssues(parsed.error.issues, (p) => (p.length === 0 ? path : formatPath(p.slice(1), name(String(p[0]))))));
   }
-  return section as ServiceSection;
-}
-
-function check(value: unknown, spec: KeySpec, path: string): unknown {
-  switch (spec.kind) {
-    case 'int':
-      return expectPositiveInt(value, path, spec.max);
-    case 'port':
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
-        throw configError(path, `must be an integer from 0 to 65535 (got ${describe(value)})`);
-      }
-      return value;
-    case 'string':
-      return expectString(value, path);
-    case 'mode':
-      if (typeof value !== 'string' || !/^0?[0-7]{3}$/.test(value)) {
-        throw configError(path, `must be an octal file mode in quotes, like "0660" (got ${describe(value)})`);
-      }
-      return value;
-    case 'token':
-      if (typeof value !== 'string' || value.length < 16 || !/^[\x21-\x7e]+$/.test(value)) {
-        throw configError(path, 'must be at least 16 printable ASCII characters without spaces (a long random string)');
-      }
-      return value;
-    case 'hosts':
-      if (!Array.isArray(value) || value.some((h) => typeof h !== 'string' || h === '')) {
-        throw configError(path, `must be a list of host names, like ["presence-sandbox.internal"] (got ${describe(value)})`);
-      }
-      return value.map((h: string) => h.toLowerCase());
-  }
+  const section = parsed.data as ServiceSection;
+  if (section.allowed_hosts) section.allowed_hosts = section.allowed_hosts.map((h) => h.toLowerCase());
+  return section;
 }
 
 /** Fill the defaults: the file's section, then the overrides (CLI flags, the embedding code). */
@@ -157,18 +129,26 @@ export function fillServiceSettings(fromFile: ServiceSection, overrides: Service
   const given = { ...fromFile, ...overrides };
   const settings = { ...DEFAULT_SERVICE, ...given } as ServiceSettings;
   settings.tcp = given.socket === undefined || given.host !== undefined || given.port !== undefined;
+  const [first] = serviceSettingIssues(settings);
+  if (first) throw configError(first.path, first.message);
+  return settings;
+}
+
+/** The rules across `service:` keys, on the filled settings. */
+export function serviceSettingIssues(settings: ServiceSettings): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   if (settings.header_timeout_ms > settings.request_timeout_ms) {
     // Node refuses a header deadline past the whole request's.
-    throw configError('service.header_timeout_ms', `must be at most service.request_timeout_ms (${settings.request_timeout_ms})`);
+    issues.push({ path: 'service.header_timeout_ms', message: `must be at most service.request_timeout_ms (${settings.request_timeout_ms})` });
   }
   if (settings.events_backlog_bytes > settings.events_buffer_bytes) {
     // A subscriber that connects is sent the whole backlog at once: it must fit its buffer.
-    throw configError('service.events_backlog_bytes', `must be at most service.events_buffer_bytes (${settings.events_buffer_bytes})`);
+    issues.push({ path: 'service.events_backlog_bytes', message: `must be at most service.events_buffer_bytes (${settings.events_buffer_bytes})` });
   }
   if (settings.admin_host !== undefined && settings.admin_port === undefined) {
-    throw configError('service.admin_host', 'needs service.admin_port (the admin listener is off without it)');
+    issues.push({ path: 'service.admin_host', message: 'needs service.admin_port (the admin listener is off without it)' });
   }
-  return settings;
+  return issues;
 }
 
 /** CLI flag names: `header_timeout_ms` is `--header-timeout-ms`. */
@@ -176,8 +156,11 @@ export function serviceFlag(key: string): string {
   return `--${key.replace(/_/g, '-')}`;
 }
 
-/** Turn CLI flag strings into a section of typed values, validated with the flag's name in messages. */
-export function serviceFlags(values: Record<string, unknown>): ServiceSection {
+/**
+ * Turn CLI flag strings into a section of typed values, validated with the flag's name in messages (or
+ * `name`'s: the CLI's environment variables go through here too).
+ */
+export function serviceFlags(values: Record<string, unknown>, name: (key: string) => string = serviceFlag): ServiceSection {
   const raw: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(SERVICE_KEYS)) {
     // A secret on the command line is visible to every local user (ps): the token comes from the file or env.
@@ -186,5 +169,5 @@ export function serviceFlags(values: Record<string, unknown>): ServiceSection {
     if (typeof v !== 'string') continue;
     raw[key] = spec.kind === 'int' || spec.kind === 'port' ? (/^\d+$/.test(v) ? Number(v) : v) : spec.kind === 'hosts' ? v.split(',') : v;
   }
-  return parseServiceSection(raw, '(flags)', (k) => serviceFlag(k));
+  return parseServiceSection(raw, '(flags)', name);
 }

@@ -14,3 +14,4 @@ export {
 export { measurePrecision, PRECISION_SAMPLE, type PrecisionFinding } from './precision.js';
 export { checkTarget, PROPERTIES, type CheckOptions, type Failure, type TargetReport } from './check-target.js';
 export { formatPrecision, formatSummary, formatTarget, type ReportContext } from './report.js';
+export { CallUsage, formatHeadroom, type Worst } from './headroom.js';

@@ -3,6 +3,7 @@
  * their figure, and for each failure everything needed to act on it and to get it again.
  */
 import type { ModuleSpec } from '../config/schema.js';
+import { formatHeadroom } from './headroom.js';
 import { PRESENCE_ALL_USERS } from '../presence.js';
 import type { Failure, TargetReport } from './check-target.js';
 import type { PrecisionFinding } from './precision.js';
@@ -33,6 +34,11 @@ export function formatTarget(report: TargetReport, context: ReportContext): stri
   if (report.failures.length === 0) {
     const lines = [`ok    ${label}: sound and batch-independent (${report.runs} runs each)`];
     for (const finding of report.precision) lines.push(`      warning (precision): ${formatPrecision(label, finding)}`);
+    // A module alone: the combined target runs the same modules on the same batches. Failing targets have
+    // none, as an instance's memory depends on which thread served which call, and a replay must print
+    // the failure exactly as before.
+    const { modules } = report.subject.target;
+    if (modules.length === 1) lines.push(...formatHeadroom(modules[0]!, report.subject.usage).map((line) => `      ${line}`));
     return lines.join('\n');
   }
   return report.failures.map((failure) => formatFailure(label, report.subject.target.modules, failure, context)).join('\n');

@@ -6,6 +6,7 @@
 import type { FaultReport } from '../host-options.js';
 import { PRESENCE_ALL_USERS, type InterestedUsers, type UserPresenceState } from '../presence.js';
 import { PresenceHost } from '../presence-host.js';
+import { CallUsage } from './headroom.js';
 import type { CheckTarget } from './targets.js';
 
 /** A state's identity: its seven fields, as Synapse's attrs equality sees them. */
@@ -35,11 +36,14 @@ export class Subject {
     readonly target: CheckTarget,
     private readonly host: PresenceHost,
     private readonly faults: FaultReport[],
+    /** The worst fuel and memory of every module's calls so far, by the operator's module label. */
+    readonly usage: CallUsage,
   ) {}
 
   /** Start a host for `target`; rejects with the host's own error (module_refused, config_invalid). */
   static async open(target: CheckTarget): Promise<Subject> {
     const faults: FaultReport[] = [];
+    const usage = new CallUsage();
     // The target's host names its modules `modules[i] (...)`; faults name them as the operator's config does.
     const labels = new Map(target.modules.map((spec, i) => [`modules[${i}] (${spec.module})`, spec.label]));
     const host = await PresenceHost.create(target.document, {
@@ -48,8 +52,9 @@ export class Subject {
       // only repeat them on stderr.
       log: () => {},
       onFault: (fault) => faults.push({ ...fault, module: labels.get(fault.module) ?? fault.module }),
+      onModuleCall: (call) => usage.record({ ...call, module: labels.get(call.module) ?? call.module }),
     });
-    return new Subject(target, host, faults);
+    return new Subject(target, host, faults, usage);
   }
 
   get label(): string {

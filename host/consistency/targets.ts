@@ -35,6 +35,8 @@ function target(label: string, modules: ModuleSpec[], config: HostConfig): Check
   const document: PresenceSandboxConfig = {
     modules: modules.map((spec) => ({
       module: spec.module,
+      // The pin is checked here too; the name is not carried (subject.ts maps the target host's labels back).
+      ...(spec.sha256 === undefined ? {} : { sha256: spec.sha256 }),
       config: spec.config,
       sandbox: { ...spec.limits, quarantine_after_faults: NEVER_QUARANTINE },
     })),

@@ -217,7 +217,7 @@ function withId(task: CallTask, id: number, slot: number): Task {
     case 'users_for_states':
       return { kind: task.kind, batch: task.batch, count: task.count, id, slot };
     case 'users_for_states_batch':
-      return { kind: task.kind, batch: task.batch, maxStates: task.maxStates, id, slot };
+      return { kind: task.kind, batch: task.batch, maxStates: task.maxStates, fields: task.fields, id, slot };
     default:
       return { kind: task.kind, userId: task.userId, id, slot };
   }

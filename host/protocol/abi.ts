@@ -12,6 +12,8 @@ export const Export = {
   INIT: 'presence_init',
   USERS_FOR_STATES: 'presence_users_for_states',
   INTERESTED_USERS: 'presence_interested_users',
+  /** Optional (ABI 1.1): the fields the module reads, a bit per field of the state tuple. */
+  FIELDS: 'presence_fields',
 } as const;
 
 /** Exports every module needs, with their kind. */
@@ -82,6 +84,14 @@ export const DESCRIPTOR_BYTES = 8;
 
 /** The interested_users result meaning "everyone". */
 export const ALL_USERS = 'ALL';
+
+/**
+ * Field projection (ABI 1.1, docs/abi.md): bit i stands for field i of the state tuple below. A module
+ * without `presence_fields` reads them all, as in ABI 1.0.
+ */
+export const ALL_FIELDS = 0x7f;
+/** The field every module reads: the user ID, bit 0. */
+export const USER_ID_FIELD = 0x01;
 
 /** Wire form of one state: Synapse's seven fields, in Synapse's order. */
 export type WireState = [

@@ -39,9 +39,10 @@ export type Task = { id: number; slot: number } & (
   | { kind: 'interested_users'; userId: string }
   /**
    * The binary wire (docs/wire.md): `batch` is the caller's msgpack batch as it came, in a
-   * SharedArrayBuffer; the worker checks and deduplicates it (wire/read-batch.ts) before the guest reads it.
+   * SharedArrayBuffer; the worker checks and deduplicates it (wire/read-batch.ts) before the guest reads it,
+   * then sends the guest only the `fields` it reads (docs/abi.md "Field projection").
    */
-  | { kind: 'users_for_states_batch'; batch: Uint8Array; maxStates: number }
+  | { kind: 'users_for_states_batch'; batch: Uint8Array; maxStates: number; fields: number }
 );
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -93,6 +94,23 @@ export interface Failure {
   message: string;
 }
 
+/**
+ * What the worker measured of one call's guest code: its half of the per-call report (ModuleCallReport
+ * in host-options.ts). For a load, the instance's start function and init.
+ */
+export interface CallMeasure {
+  /** Time inside guest code (alloc and the callback; the start function and init), in ms. */
+  wallMs: number;
+  /** The instance's linear memory after the call: memory never shrinks, so this is its high water. */
+  memoryBytes: number;
+  /** Bytes handed to the guest (the batch, the user ID, the config). */
+  inputBytes: number;
+  /** Bytes of the result the host read. */
+  outputBytes: number;
+  /** Distinct entries returned: destinations plus indices, or user IDs ("ALL" holds none). */
+  entries: number;
+}
+
 /** What every task resolves to: a task never rejects for a module's fault, only for the worker's death. */
 export type Outcome<T> = {
   logs: GuestLog[];
@@ -103,4 +121,6 @@ export type Outcome<T> = {
    * budget when it ran out; null when metering is off or no instance ran.
    */
   fuelUsed: number | null;
+  /** Absent when the worker never answered (terminated at a deadline, or dead) or never got an instance. */
+  measure?: CallMeasure;
 } & ({ ok: true; value: T } | { ok: false; failure: Failure });

@@ -32,6 +32,12 @@ export class DistinctByUser<T> {
   /** `valueKey` must be equal for equal states and different otherwise, the user included. */
   constructor(private readonly valueKey: (state: T) => string) {}
 
+  /** Forgets every state, keeping the tables' storage for the next batch. */
+  clear(): void {
+    this.firstOfUser.clear();
+    this.keyed.clear();
+  }
+
   /** True the first time a state with these field values is added, false for every later equal state. */
   add(user: string, state: T): boolean {
     const first = this.firstOfUser.get(user);
@@ -58,4 +64,10 @@ export class DistinctByUser<T> {
 export function valueKey(s: WireState): string {
   const status = s[5] === null ? '\u0001' : '\u0002' + s[5];
   return `${s[0]}\0${s[1]}\0${s[2]}\0${s[3]}\0${s[4]}\0${status}\0${s[6] ? 1 : 0}`;
+}
+
+/** The same key from a checked state object (routing/batch.ts), without building its tuple. */
+export function stateValueKey(s: Record<string, unknown>): string {
+  const status = s.status_msg === null ? '\u0001' : '\u0002' + (s.status_msg as string);
+  return `${s.user_id as string}\0${s.state as string}\0${s.last_active_ts as number}\0${s.last_federation_update_ts as number}\0${s.last_user_sync_ts as number}\0${status}\0${s.currently_active ? 1 : 0}`;
 }

@@ -6,7 +6,7 @@
  */
 import { inputError, type SandboxError } from '../errors.js';
 import { MAX_TIMESTAMP_MS, PRESENCE_STATES } from '../presence.js';
-import { NOT_UNICODE_TEXT, isUnicodeText } from '../text.js';
+import { NOT_UNICODE_TEXT } from '../text.js';
 
 /** Synapse's UserPresenceState fields, in Synapse's order: also the order of a state on the wire. */
 export const STATE_FIELDS = [
@@ -20,17 +20,12 @@ export const STATE_FIELDS = [
 ] as const;
 export type StateField = (typeof STATE_FIELDS)[number];
 
-export function isPresenceState(value: unknown): boolean {
+export function isPresenceState(value: unknown): value is string {
   return (PRESENCE_STATES as readonly unknown[]).includes(value);
 }
 
 export function isTimestamp(t: unknown): t is number {
   return typeof t === 'number' && Number.isInteger(t) && t >= 0 && t <= MAX_TIMESTAMP_MS;
-}
-
-/** A string or null; a string UTF-8 can carry (no lone surrogate, host/text.ts), or every module would fault on it. */
-export function isStatusMsg(value: unknown): value is string | null {
-  return value === null || (typeof value === 'string' && isUnicodeText(value));
 }
 
 /**

@@ -7,7 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Packr } from 'msgpackr';
 import type { Logger } from 'pino';
 import { ErrorCode, SandboxError, clip, type SandboxErrorDetails } from '../errors.js';
+import type { IndexedRouting } from '../presence-host.js';
 import { JSON_TYPE, MSGPACK_TYPE, answersMsgpack } from './media-type.js';
+import { routingAnswerJson, routingAnswerMsgpack } from './routing-answer.js';
 
 const packr = new Packr({ useRecords: false });
 
@@ -43,7 +45,16 @@ const MAX_MESSAGE = 1000;
 
 export function send(req: IncomingMessage, res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): number {
   const msgpack = answersMsgpack(req);
-  const body = msgpack ? packr.pack(value) : JSON.stringify(value);
+  return write(res, status, msgpack, msgpack ? packr.pack(value) : JSON.stringify(value), headers);
+}
+
+/** The users_for_states answer, written from the host's indexed routing without objects per state. */
+export function sendRouting(req: IncomingMessage, res: ServerResponse, routing: IndexedRouting): number {
+  const msgpack = answersMsgpack(req);
+  return write(res, 200, msgpack, msgpack ? routingAnswerMsgpack(routing, packr) : routingAnswerJson(routing), {});
+}
+
+function write(res: ServerResponse, status: number, msgpack: boolean, body: string | Uint8Array, headers: Record<string, string>): number {
   res.writeHead(status, { 'content-type': msgpack ? MSGPACK_TYPE : JSON_TYPE, 'content-length': String(Buffer.byteLength(body)), ...headers });
   res.end(body);
   return status;

@@ -24,7 +24,8 @@ export interface Dispatcher {
 }
 
 export async function dispatch(req: IncomingMessage, res: ServerResponse, listener: ListenerRole, d: Dispatcher): Promise<void> {
-  let label = 'other';
+  const started = performance.now();
+  let route = 'other';
   let status = 500;
   const call: Call = { req, res, url: undefined as unknown as URL, service: d.service };
   // Errors on the streams are answered through the promise below or end the connection; never the process.
@@ -34,11 +35,11 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, listen
     if (d.stopping()) res.setHeader('connection', 'close');
     call.url = parseTarget(req.url);
     checkHost(req, listener, d.policy);
-    const route = Object.hasOwn(d.routes, call.url.pathname) ? d.routes[call.url.pathname]! : undefined;
-    if (route === undefined) throw new HttpError(ErrorCode.NOT_FOUND, `no route ${describe(call.url.pathname)} (see the README for the API)`);
-    const handler = pick(route, req.method ?? '');
-    label = `${req.method === 'HEAD' ? 'GET' : req.method} ${call.url.pathname}`;
-    if (route.admin) checkAdmin(req, listener, d.policy);
+    const found = Object.hasOwn(d.routes, call.url.pathname) ? d.routes[call.url.pathname]! : undefined;
+    if (found === undefined) throw new HttpError(ErrorCode.NOT_FOUND, `no route ${describe(call.url.pathname)} (see the README for the API)`);
+    route = call.url.pathname;
+    const handler = pick(found, req.method ?? '');
+    if (found.admin) checkAdmin(req, listener, d.policy);
     status = await handler(call);
   } catch (err) {
     try {
@@ -49,7 +50,7 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, listen
     }
   }
   if (!call.streaming) bound(res, d);
-  d.service.metrics.request(label, status);
+  d.service.metrics.request(req.method ?? '', route, status, (performance.now() - started) / 1000);
 }
 
 function parseTarget(target: string | undefined): URL {

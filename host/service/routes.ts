@@ -9,8 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceSettings } from '../config/service-options.js';
 import { ErrorCode, SandboxError, clip, inputError } from '../errors.js';
 import type { PresenceHost } from '../presence-host.js';
-import { interestToJson, routingToObject } from '../routing/present.js';
-import { send } from './answer.js';
+import { interestToJson } from '../routing/present.js';
+import { send, sendRouting } from './answer.js';
 import { BATCH_MEDIA_TYPE, usersForStatesBatch } from './batch-wire.js';
 import type { EventStream } from './events.js';
 import type { Readiness } from './health.js';
@@ -57,8 +57,7 @@ async function usersForStates(body: unknown, { req, res, service }: Call): Promi
   for (const key of Object.keys(body)) if (key !== 'states') throw inputError(clip(key), 'unknown field (the body has only "states")');
   const states = (body as { states?: unknown }).states;
   if (!Array.isArray(states)) throw inputError('states', 'expected a list of presence states');
-  const routing = await service.host().getUsersForStates(states);
-  return send(req, res, 200, { routing: routingToObject(routing, states) });
+  return sendRouting(req, res, await service.host().getUsersForStatesIndexed(states));
 }
 
 const decoded =

@@ -8,6 +8,7 @@ import { readConfigDocument } from '../config/load.js';
 import { parseConfig } from '../config/parse.js';
 import { parseServiceSection, type ServiceSection } from '../config/service-options.js';
 import { configError } from '../errors.js';
+import type { ConfigIssue } from '../config/issues.js';
 
 export interface ServedConfig {
   document: Record<string, unknown>;
@@ -17,14 +18,24 @@ export interface ServedConfig {
 
 export async function readServedConfig(file: string): Promise<ServedConfig> {
   const { text, document, baseDir } = await readConfigDocument(file);
-  if (text.trim() === '') throw configError(file, 'is empty; to serve no modules on purpose, write `modules: []`');
-  if (document === null || document === undefined) {
-    throw configError(file, 'holds no settings (only comments or an empty document); to serve no modules on purpose, write `modules: []`');
-  }
+  const empty = unservedIssue(file, text, document);
+  if (empty) throw configError(empty.path, empty.message);
   const config = parseConfig(document, baseDir);
+  const none = unservedIssue(file, text, document, config.modules.length);
+  if (none) throw configError(none.path, none.message);
   const root = document as Record<string, unknown>;
-  if (config.modules.length === 0 && !(Array.isArray(root.modules) && root.modules.length === 0)) {
-    throw configError(file, 'names no module; to serve none on purpose, write `modules: []`');
-  }
   return { document: root, baseDir, service: parseServiceSection(root.service) };
+}
+
+/** Why the service refuses a document the library would serve (`validate` says it too), if it does. */
+export function unservedIssue(file: string, text: string, document: unknown, modules?: number): ConfigIssue | undefined {
+  if (text.trim() === '') return { path: file, message: 'is empty; to serve no modules on purpose, write `modules: []`' };
+  if (document === null || document === undefined) {
+    return { path: file, message: 'holds no settings (only comments or an empty document); to serve no modules on purpose, write `modules: []`' };
+  }
+  const listed = (document as Record<string, unknown>).modules;
+  if (modules === 0 && !(Array.isArray(listed) && listed.length === 0)) {
+    return { path: file, message: 'names no module; to serve none on purpose, write `modules: []`' };
+  }
+  return undefined;
 }

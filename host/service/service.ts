@@ -168,6 +168,7 @@ export class PresenceService implements ServiceContext {
       return { reloaded: false, error: new SandboxError(ErrorCode.HOST_CLOSED, 'the service is stopping') };
     }
     const previous = this.current;
+    this.metrics.hostReplaced(previous.stats());
     this.current = next;
     this.lastFaults.clear();
     this.logger.info({ config: this.options.config }, 'reloaded');
@@ -184,7 +185,11 @@ export class PresenceService implements ServiceContext {
         this.lastFaults.set(fault.module, fault);
         onFault(fault);
       },
-      onModuleCall: (call) => this.metrics.moduleCall(call),
+      onModuleCall: (call) => {
+        this.metrics.perCall.observe(call);
+        // Calls and their latency count callbacks that ran; init and skipped calls are in the report only.
+        if (call.callback !== 'init' && call.outcome !== 'quarantined') this.metrics.moduleCall(call);
+      },
       onSendLocalOnlinePresenceTo: (users, module) => this.events.sendLocalOnlinePresenceTo(users, module),
     });
   }

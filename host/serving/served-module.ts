@@ -4,9 +4,10 @@
  */
 import type { AdmittedModule } from '../admission/admit.js';
 import type { FaultCode } from '../errors.js';
-import type { FaultReport, HostOptions } from '../host-options.js';
+import type { FaultReport, HostOptions, ModuleCallReport } from '../host-options.js';
 import { ModuleHealth, type Callback, type ModuleStats } from '../faults/module-health.js';
 import type { CallTask, Outcome } from '../protocol/envelopes.js';
+import { deliverReport, quarantinedReport, ranReport } from './call-report.js';
 
 export type CallResult = { ok: true; value: unknown } | { ok: false };
 
@@ -27,6 +28,7 @@ export class ServedModule {
     this.label = admitted.spec.label;
     this.health = new ModuleHealth(this.label, admitted.spec.limits, options.now);
     this.deliver({ ok: true, value: null, logs: admitted.logs, sends: admitted.sends, fuelUsed: admitted.initFuelUsed });
+    this.report(ranReport(this.label, 'init', admitted.init.outcome, admitted.init.durationMs));
   }
 
   get stats(): ModuleStats & { queued: number; running: number; threads: number } {
@@ -38,12 +40,15 @@ export class ServedModule {
   call(task: CallTask): Promise<TimedOutcome | undefined> | undefined {
     // The binary wire's task is a users_for_states call like any other: one health record for both.
     const callback: Callback = task.kind === 'interested_users' ? 'interested_users' : 'users_for_states';
-    if (!this.admitted.hasCallbacks || !this.health.mayRun(callback)) return undefined;
+    if (!this.admitted.hasCallbacks) return undefined;
+    if (!this.health.mayRun(callback)) return this.skipped(callback);
     const start = performance.now();
     // Asked again when a thread frees up: calls queued behind a module's timeouts are skipped, not run,
     // once those timeouts have put the callback in quarantine.
     const stillWanted = () => this.health.mayRun(callback);
-    return this.admitted.pool.call(task, stillWanted).then((outcome) => outcome && { outcome, durationMs: performance.now() - start });
+    return this.admitted.pool
+      .call(task, stillWanted)
+      .then((outcome) => (outcome === undefined ? this.skipped(callback) : { outcome, durationMs: performance.now() - start }));
   }
 
   close(): Promise<void> {
@@ -56,13 +61,12 @@ export class ServedModule {
    */
   settle(callback: Callback, { outcome, durationMs }: TimedOutcome): CallResult {
     this.deliver(outcome);
+    this.report(ranReport(this.label, callback, outcome, durationMs));
     if (outcome.ok) {
       this.health.succeeded(callback);
-      this.options.onModuleCall?.({ module: this.label, callback, durationMs, outcome: 'ok' });
       return { ok: true, value: outcome.value };
     }
     const code = outcome.failure.code as FaultCode;
-    this.options.onModuleCall?.({ module: this.label, callback, durationMs, outcome: code });
     const fault: FaultReport = { module: this.label, callback, code, message: outcome.failure.message, durationMs };
     this.options.log({ level: 'warn', module: this.label, fault: code, message: `${callback} skipped (${code}): ${fault.message}` });
     this.options.onFault?.(fault);
@@ -83,6 +87,16 @@ export class ServedModule {
    */
   refusedInput({ outcome }: TimedOutcome): void {
     this.deliver(outcome);
+  }
+
+  /** A call skipped by quarantine: reported, and resolved undefined like one never made. */
+  private skipped(callback: Callback): undefined {
+    this.report(quarantinedReport(this.label, callback));
+    return undefined;
+  }
+
+  private report(report: ModuleCallReport): void {
+    deliverReport(report, this.options.onModuleCall, this.options.log);
   }
 
   private deliver(outcome: Outcome<unknown>): void {

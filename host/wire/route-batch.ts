@@ -7,24 +7,34 @@
  * runs), so it is neither a fault nor a call of the module.
  */
 import { ErrorCode, SandboxError } from '../errors.js';
-import type { BatchRoutingResult, RoutingResult } from '../protocol/envelopes.js';
+import { ALL_FIELDS } from '../protocol/abi.js';
+import type { BatchRoutingResult, CallTask, RoutingResult } from '../protocol/envelopes.js';
 import type { Guest } from '../worker/guest.js';
 import { readRouting, type ResultCaps } from '../worker/output-reader.js';
+import { projectBatch } from './project.js';
 import { readBatch, type CheckedBatch } from './read-batch.js';
 
+type BatchTask = Extract<CallTask, { kind: 'users_for_states_batch' }>;
+
 /** `calling()` is told when the check is over and the guest's call begins (the task clock's `calling`). */
-export function routeBatch(guest: Guest, batch: Uint8Array, maxStates: number, caps: ResultCaps, calling: () => void): BatchRoutingResult {
+export function routeBatch(guest: Guest, task: BatchTask, caps: ResultCaps, calling: () => void): BatchRoutingResult {
   let checked: CheckedBatch;
   try {
-    checked = readBatch(batch, maxStates);
+    checked = readBatch(task.batch, task.maxStates);
   } catch (err) {
     if (err instanceof SandboxError && err.code === ErrorCode.INVALID_INPUT) return { invalid: { path: err.path ?? 'body', message: err.message } };
     throw err;
   }
   const callback = guest.usersForStates;
   if (callback === undefined) return { destinations: [], offsets: new Uint32Array(1), indices: new Uint32Array(0) };
+  // Every field was checked; the guest is sent only those it reads (docs/abi.md "Field projection").
+  let input = checked.guestInput;
+  if (task.fields !== ALL_FIELDS) {
+    const projected = new Uint8Array(input.byteLength);
+    input = projected.subarray(0, projectBatch(input, ALL_FIELDS, task.fields, projected));
+  }
   calling();
-  const result = guest.invoke(callback, checked.guestInput, 'users_for_states');
+  const result = guest.invoke(callback, input, 'users_for_states');
   return inRequestIndices(readRouting(result, checked.count, caps), checked.firstIndex);
 }
 
@@ -32,7 +42,7 @@ export function routeBatch(guest: Guest, batch: Uint8Array, maxStates: number, c
  * Maps distinct-state indices to first occurrences in the request, then sorts and drops repeats within
  * each destination. Distinct states are numbered in first-seen order, so the mapping keeps the order.
  */
-function inRequestIndices(routing: RoutingResult, firstIndex: Uint32Array | null): RoutingResult {
+export function inRequestIndices(routing: RoutingResult, firstIndex: Uint32Array | null): RoutingResult {
   const { destinations, offsets, indices } = routing;
   const out = new Uint32Array(indices.length);
   const outOffsets = new Uint32Array(offsets.length);

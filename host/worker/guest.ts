@@ -4,7 +4,7 @@
  */
 import { FaultCode, RefusalReason } from '../errors.js';
 import { ABI_VERSION, Export, FUEL_EXPORT, START_EXPORT } from '../protocol/abi.js';
-import type { FuelBudget } from '../protocol/envelopes.js';
+import type { CallMeasure, FuelBudget } from '../protocol/envelopes.js';
 import { GuestFailure, badOutput } from './guest-failure.js';
 import { GuestMemory } from './guest-memory.js';
 import { readUtf8Cut } from './guest-text.js';
@@ -15,10 +15,17 @@ const MAX_INIT_MESSAGE_BYTES = 4096;
 
 type Callback = (ptr: number, len: number) => number;
 type Alloc = (size: number) => number;
+type Spent = Omit<CallMeasure, 'memoryBytes' | 'entries'>;
+
+const nothingSpent = (): Spent => ({ wallMs: 0, inputBytes: 0, outputBytes: 0 });
 
 export class Guest {
   /** Logs and sends of the call in progress; a fresh record per call. */
   record: CallRecord = { logs: [], sends: [] };
+  /** The start function and init of this instance, measured (set by runInit). */
+  initMeasure: CallMeasure | undefined;
+  /** What guest code did since the last takeMeasure(): every entry into it is timed (enter()). */
+  private measured: Spent = nothingSpent();
   private readonly memory: GuestMemory;
   private readonly alloc: Alloc;
   private readonly init: Callback;
@@ -88,7 +95,10 @@ export class Guest {
   runInit(config: Uint8Array): void {
     const result = this.call(this.init, config, Export.INIT);
     this.initFuelUsed = this.fuelUsed;
-    if (result === 0) return;
+    if (result === 0) {
+      this.initMeasure = this.takeMeasure(0);
+      return;
+    }
     // The whole range is checked against memory before the message is cut to what is shown.
     const message = this.readDescriptor(result, Export.INIT, Infinity);
     const { text, cut } = readUtf8Cut(message, MAX_INIT_MESSAGE_BYTES, 'init error message');
@@ -101,7 +111,17 @@ export class Guest {
     return this.readDescriptor(this.call(callback, input, name), name, this.maxOutputBytes);
   }
 
+  /** The call's measure, from the guest code run since the last one; starts the next one. */
+  takeMeasure(entries: number): CallMeasure {
+    // Written out field by field: a spread object takes the structured clone's slow path (module-pool.ts withId).
+    const { wallMs, inputBytes, outputBytes } = this.measured;
+    const measure = { wallMs, memoryBytes: this.memoryBytes, inputBytes, outputBytes, entries };
+    this.measured = nothingSpent();
+    return measure;
+  }
+
   private call(callback: Callback, input: Uint8Array, name: string): number {
+    this.measured.inputBytes += input.byteLength;
     const ptr = this.enter(Export.ALLOC, () => this.alloc(input.byteLength) >>> 0);
     if (ptr === 0) throw badOutput(`${Export.ALLOC}(${input.byteLength}) returned 0`);
     this.memory.write(ptr, input, `${Export.ALLOC}(${input.byteLength}) for ${name}`);
@@ -115,6 +135,7 @@ export class Guest {
    */
   private enter<T>(where: string, run: () => T): T {
     let value: T;
+    const start = performance.now();
     try {
       value = run();
     } catch (err) {
@@ -123,6 +144,8 @@ export class Guest {
       // before reaching one). Either way the call used more than its budget.
       if (err instanceof WebAssembly.RuntimeError && this.outOfFuel) throw this.fuelExhausted(where);
       throw err;
+    } finally {
+      this.measured.wallMs += performance.now() - start;
     }
     // A function without calls or loops does not check (fuel-meter.ts): one may return past the budget.
     if (this.outOfFuel) throw this.fuelExhausted(where);
@@ -160,6 +183,8 @@ export class Guest {
     const ptr = this.memory.readU32(descriptor, `${name} result descriptor`);
     const len = this.memory.readU32(descriptor + 4, `${name} result descriptor`);
     if (len > cap) throw new GuestFailure(FaultCode.OUTPUT_TOO_LARGE, `${name} result of ${len} bytes exceeds the cap of ${cap}`);
-    return this.memory.view(ptr, len, `${name} result`);
+    const view = this.memory.view(ptr, len, `${name} result`);
+    this.measured.outputBytes += len;
+    return view;
   }
 }

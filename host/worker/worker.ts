@@ -38,7 +38,7 @@ import { Phase, TaskClock } from '../protocol/task-clock.js';
 import { Guest } from './guest.js';
 import { classify, GuestFailure } from './guest-failure.js';
 import { readInterest, readRouting } from './output-reader.js';
-import { routeBatch } from '../wire/route-batch.js';
+import { inRequestIndices, routeBatch } from '../wire/route-batch.js';
 
 const setup = workerData as WorkerSetup;
 const encoder = new TextEncoder();
@@ -111,13 +111,23 @@ function callGuest(current: Guest, task: Task, instantiated: boolean): Outcome<V
   try {
     const value = run(current, task);
     const { logs, sends } = current.record;
-    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], fuelUsed: fuelUsed() };
+    // A load reports the instance's init, which ran before the load (warm()) or just now.
+    const measure = task.kind === 'load' ? current.initMeasure : current.takeMeasure(entriesOf(value));
+    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], fuelUsed: fuelUsed(), measure };
   } catch (err) {
     guest = undefined;
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
     const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : classify(err);
-    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], fuelUsed: fuelUsed() };
+    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], fuelUsed: fuelUsed(), measure: current.takeMeasure(0) };
   }
+}
+
+/** Distinct entries a result holds, for the per-call report. */
+function entriesOf(value: Value): number {
+  if (value === 'ALL') return 0;
+  if (Array.isArray(value)) return value.length;
+  if ('destinations' in value) return value.destinations.length + value.indices.length;
+  return 0;
 }
 
 /**
@@ -143,10 +153,11 @@ function run(current: Guest, task: Task): Value {
       const callback = current.usersForStates;
       if (callback === undefined) return { destinations: [], offsets: new Uint32Array(1), indices: new Uint32Array(0) };
       const result = current.invoke(callback, task.batch, 'users_for_states');
-      return readRouting(result, task.count, setup);
+      // Each list ascending and without repeats here, off the main thread, which then only unions them.
+      return inRequestIndices(readRouting(result, task.count, setup), null);
     }
     case 'users_for_states_batch':
-      return routeBatch(current, task.batch, task.maxStates, setup, () => clock.mark(task.slot, task.id, Phase.calling));
+      return routeBatch(current, task, setup, () => clock.mark(task.slot, task.id, Phase.calling));
     case 'interested_users': {
       const callback = current.interestedUsers;
       if (callback === undefined) return [];

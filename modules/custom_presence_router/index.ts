@@ -2,54 +2,54 @@
 // @charlie:somewhere.org. The optional `routes:` config (receiver -> senders) replaces that mapping.
 
 import {
-  Config, InterestedUsers, PresenceRouter, Routing, UserPresenceState, registerRouter, userIdError,
+  Batch, Config, Field, InterestedUsers, PresenceRouter, Routing, UserId, UserIdMap, registerRouter,
 } from "../../guest-sdk/index";
 
 export * from "../../guest-sdk/exports";
+/** The router reads only user IDs, so the host sends nothing else. */
+// @ts-ignore: decorator (@global lets the SDK see the declaration)
+@global export const presence_fields: i32 = Field.USER_ID;
 
 class CustomPresenceRouter extends PresenceRouter {
   /** receiver -> the senders whose presence it receives, as configured. */
-  private readonly sendersOf: Map<string, string[]>;
+  private readonly sendersOf: UserIdMap<UserId[]>;
   /** sender -> its receivers: the same routes, indexed for get_users_for_states. */
-  private readonly receiversOf: Map<string, string[]> = new Map();
+  private readonly receiversOf: UserIdMap<UserId[]> = new UserIdMap();
 
   constructor(config: Config) {
     super();
     config.allowKeys(["routes"]);
-    this.sendersOf = config.has("routes") ? config.userIdListMap("routes") : defaultRoutes();
-    const receivers = this.sendersOf.keys();
-    for (let i = 0; i < receivers.length; i++) {
-      const receiver = receivers[i];
-      const reason = userIdError(receiver);
-      if (reason !== null) config.fail("routes: \"" + receiver + "\" is not a valid user ID (" + reason + ")");
-      const senders = this.sendersOf.get(receiver);
+    this.sendersOf = config.has("routes") ? config.userIdKeyedLists("routes") : defaultRoutes();
+    for (let r = 0; r < this.sendersOf.size; r++) {
+      const senders = this.sendersOf.valueAt(r);
       for (let k = 0; k < senders.length; k++) {
-        if (!this.receiversOf.has(senders[k])) this.receiversOf.set(senders[k], []);
-        this.receiversOf.get(senders[k]).push(receiver);
+        let receivers = this.receiversOf.getId(senders[k]);
+        if (receivers === null) this.receiversOf.set(senders[k], receivers = []);
+        receivers.push(this.sendersOf.keyAt(r));
       }
     }
   }
 
-  getUsersForStates(states: UserPresenceState[]): Routing {
+  getUsersForBatch(states: Batch): Routing {
     // A receiver becomes a key only once one of its senders' states is present (the seed's setdefault).
     const routing = new Routing();
     for (let i = 0; i < states.length; i++) {
-      if (!this.receiversOf.has(states[i].userId)) continue;
-      const receivers = this.receiversOf.get(states[i].userId);
-      for (let k = 0; k < receivers.length; k++) routing.add(receivers[k], states[i]);
+      const receivers = this.receiversOf.getUserOf(states, i);
+      if (receivers === null) continue;
+      for (let k = 0; k < receivers.length; k++) routing.addIndex(receivers[k], i);
     }
     return routing;
   }
 
   getInterestedUsers(userId: string): InterestedUsers {
-    return this.sendersOf.has(userId) ? InterestedUsers.of(this.sendersOf.get(userId)) : new InterestedUsers();
+    const senders = this.sendersOf.get(userId);
+    return senders === null ? new InterestedUsers() : InterestedUsers.ofIds(senders);
   }
 }
 
-function defaultRoutes(): Map<string, string[]> {
-  const routes = new Map<string, string[]>();
-  routes.set("@alice:example.com", ["@bob:example.com", "@charlie:somewhere.org"]);
-  return routes;
+function defaultRoutes(): UserIdMap<UserId[]> {
+  return new UserIdMap<UserId[]>()
+    .setString("@alice:example.com", UserId.all(["@bob:example.com", "@charlie:somewhere.org"]));
 }
 
 registerRouter((config: Config): PresenceRouter => new CustomPresenceRouter(config));

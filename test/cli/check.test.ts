@@ -78,6 +78,16 @@ describe('check passes the bundled modules', () => {
       "presence.presence_router (example_presence_router): @presence_gobbler:example.org is interested in ALL, but 2 of 12 sampled users' states never reach it (17%): @alice:example.com, @bob:example.com",
     );
     expect(run.stdout).not.toContain('FAIL');
+    // Headroom: for each module alone, init and both callbacks, worst fuel and memory next to the limits.
+    const headroom = run.stdout.split('\n').filter((line) => line.trimStart().startsWith('headroom'));
+    expect(headroom.map((line) => line.trim().split(/ +/)[1])).toEqual([
+      'init', 'users_for_states', 'interested_users', 'init', 'users_for_states', 'interested_users',
+    ]);
+    for (const line of headroom) {
+      expect(line).toMatch(/fuel [\d,]+ of [\d,]+ \((<0\.01|\d+\.\d+)%\) +memory [\d.]+ [KM]iB of 128 MiB \(\d+\.\d+%\) +\(\d+ calls?\)$/);
+    }
+    // users_for_states ran on every generated batch (and each state alone, for batch independence).
+    expect(Number(/users_for_states .*\((\d+) calls\)/.exec(headroom[1]!)![1])).toBeGreaterThanOrEqual(600);
   });
 
   it('all four bundled modules, alone and combined', async () => {

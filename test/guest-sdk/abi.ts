@@ -12,8 +12,14 @@ export interface Guest {
   exports: WebAssembly.Exports;
   /** presence_init with `config` packed as msgpack: null when accepted, else the error message. */
   init(config: unknown): string | null;
-  /** presence_users_for_states with `batch` packed as msgpack; the decoded map of dest -> indices. */
+  /**
+   * presence_users_for_states with `batch` (full seven-field states) packed as msgpack, each state
+   * projected to the fields the module's presence_fields declares, as the host sends it; the decoded map
+   * of dest -> indices.
+   */
   usersForStates(batch: unknown[]): Record<string, number[]>;
+  /** The module's presence_fields export, or 0x7f (every field) without one. */
+  fields: number;
   /** presence_users_for_states with raw input bytes. */
   usersForStatesRaw(input: Uint8Array): Record<string, number[]>;
   /** presence_interested_users with the UTF-8 bytes of `userId`; 'ALL' or a list of user IDs. */
@@ -60,13 +66,16 @@ export async function instantiateGuest(wasm: Uint8Array<ArrayBuffer>): Promise<G
   };
   const usersForStatesRaw = (input: Uint8Array) =>
     unpackr.unpack(result(ex.presence_users_for_states(...put(input)))) as Record<string, number[]>;
+  const declared = instance.exports.presence_fields as WebAssembly.Global | undefined;
+  const fields = declared === undefined ? ALL_FIELDS : Number(declared.value);
   return {
     exports: instance.exports,
+    fields,
     init(config) {
       const err = ex.presence_init(...put(packr.pack(config)));
       return err === 0 ? null : new TextDecoder('utf-8', { fatal: true }).decode(result(err));
     },
-    usersForStates: (batch) => usersForStatesRaw(packr.pack(batch)),
+    usersForStates: (batch) => usersForStatesRaw(packr.pack(batch.map((s) => project(s as unknown[], fields)))),
     usersForStatesRaw,
     interestedUsers(userId) {
       const input = typeof userId === 'string' ? new TextEncoder().encode(userId) : userId;
@@ -74,6 +83,20 @@ export async function instantiateGuest(wasm: Uint8Array<ArrayBuffer>): Promise<G
     },
     sends,
   };
+}
+
+/** Every field of docs/abi.md's state tuple: presence_fields' default. */
+export const ALL_FIELDS = 0x7f;
+
+/** Field bits, as docs/abi.md "Field projection" numbers them. */
+export const FIELD = {
+  user_id: 1, state: 2, last_active_ts: 4, last_federation_update_ts: 8, last_user_sync_ts: 16, status_msg: 32,
+  currently_active: 64,
+} as const;
+
+/** `fields` of a full state, in index order, as the host sends it to a module declaring `fields`. */
+export function project(state: unknown[], fields: number): unknown[] {
+  return state.filter((_, i) => (fields & (1 << i)) !== 0);
 }
 
 /** A state as the host sends it: Synapse's seven fields in order. */

@@ -136,6 +136,15 @@ describe('a malformed batch still traps at decode, with the byte offset', () => 
     await expect(usersForStates(badUtf8).then((call) => call())).rejects.toThrow('invalid UTF-8 in string at byte 14');
   });
 
+  it('refuses a state of fewer fields, and hints at presence_fields without @global', async () => {
+    await expect(usersForStates(packr.pack([['@a:x.org']])).then((call) => call())).rejects.toThrow(
+      'expected a state array of 7 elements (if the module exports presence_fields, declare it @global export const'
+      + ' so that the SDK sees it) at byte 1',
+    );
+    await expect(usersForStates(packr.pack([[...state('@a:x.org'), 1]])).then((call) => call()))
+      .rejects.toThrow('malformed batch: expected a state array of 7 elements at byte 1');
+  });
+
   it('refuses every proper prefix of a batch, and trailing bytes', async () => {
     const whole = packr.pack([state('@a:x.org', 'online', 'héllo 🎉'), state('@b:x.org', 'offline')]);
     for (let n = 1; n < whole.length; n++) {

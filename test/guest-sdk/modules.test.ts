@@ -2,15 +2,26 @@
 // docs/abi.md states it: exports, imports, init errors, and both callbacks agreeing.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALLOWED_IMPORTS, type Guest, instantiateGuest, state } from './abi.js';
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
+import { ALLOWED_IMPORTS, ALL_FIELDS, FIELD, type Guest, instantiateGuest, state } from './abi.js';
 import { compileModule } from './compile.js';
 
 const NAMES = ['example_presence_router', 'custom_presence_router', 'team_groups_router', 'server_watch_router'];
 const wasm = new Map<string, Uint8Array<ArrayBuffer>>();
+const packr = new Packr({ useRecords: false });
 
 beforeAll(async () => {
   for (const name of NAMES) wasm.set(name, await compileModule(name));
 }, 120_000);
+
+/** A config for each module with several users, so that routing has something to do. */
+const CONFIGS: Record<string, unknown> = {
+  example_presence_router: { always_send_to_users: ['@gob:x.org', '@g2:y.org'], blacklisted_users: ['@bad:x.org'] },
+  custom_presence_router: { routes: { '@r:a.org': ['@s:a.org', '@t:b.org'], '@q:a.org': ['@s:a.org'] } },
+  team_groups_router: { groups: { sales: ['@a:x.org', '@b:x.org'], ops: ['@b:x.org', '@c:y.org'] } },
+  server_watch_router: { watchers: ['@desk:corp.example', '@w:x.org'], server_names: ['corp.example', 'x.org'] },
+};
 
 async function guest(name: string, config: unknown): Promise<Guest> {
   const g = await instantiateGuest(wasm.get(name)!);
@@ -34,22 +45,40 @@ describe.each(NAMES)('%s follows the ABI', (name) => {
     expect(() => { version.value = 2; }).toThrow(); // immutable
   });
 
+  it('declares that it reads only user IDs (presence_fields, an immutable i32)', async () => {
+    const g = await instantiateGuest(wasm.get(name)!);
+    const fields = g.exports.presence_fields as WebAssembly.Global;
+    expect(fields.value).toBe(FIELD.user_id);
+    expect(() => { fields.value = ALL_FIELDS; }).toThrow(); // immutable
+  });
+
   it('traps on a malformed batch or user ID rather than routing it', async () => {
     const g = await instantiateGuest(wasm.get(name)!);
     g.init(name === 'team_groups_router' ? { groups: {} }
       : name === 'server_watch_router' ? { watchers: ['@w:x.org'], server_names: ['x.org'] } : {});
-    expect(() => g.usersForStates([['@a:x.org', 'online', 1, 2, 3, null]]))
-      .toThrow('malformed batch: expected a state array of 7 elements at byte 1');
-    expect(() => g.usersForStates([state('@a:x.org', 'away')])).toThrow('unknown presence state at byte 11');
-    expect(() => g.usersForStates([state('a:x.org')])).toThrow('malformed user ID at byte 2');
-    expect(() => g.usersForStates([[...state('@a:x.org').slice(0, 2), -1, 0, 0, null, true]]))
+    const declared = 'expected a state array of 1 element (the fields the module declares in presence_fields)'
+      + ' or of 7 (a full state) at byte 1';
+    expect(() => g.usersForStatesRaw(packr.pack([['@a:x.org', 'online']]))).toThrow(`malformed batch: ${declared}`);
+    // A full state is accepted too, and every field of it is still checked.
+    expect(() => g.usersForStatesRaw(packr.pack([state('@a:x.org', 'away')]))).toThrow('unknown presence state at byte 11');
+    expect(() => g.usersForStatesRaw(packr.pack([[...state('@a:x.org').slice(0, 2), -1, 0, 0, null, true]])))
       .toThrow('timestamp outside 0..2^53');
+    expect(() => g.usersForStates([state('a:x.org')])).toThrow('malformed user ID at byte 2');
+    expect(() => g.usersForStatesRaw(packr.pack([[1]]))).toThrow('expected a string at byte 2');
     expect(() => g.usersForStatesRaw(Uint8Array.from([0x90, 0xc0]))).toThrow('trailing bytes at byte 1');
-    // A status_msg no router reads is still validated at decode.
-    const badMsg = Uint8Array.from([0x91, 0x97, 0xa8, ...Buffer.from('@a:x.org'), 0xa6, ...Buffer.from('online'), 1, 2, 3, 0xa1, 0xff, 0xc3]);
-    expect(() => g.usersForStatesRaw(badMsg)).toThrow('invalid UTF-8 in string at byte 22');
+    const badUtf8 = Uint8Array.from([0x91, 0x91, 0xa5, 0x40, 0x61, 0xff, 0x3a, 0x78]);
+    expect(() => g.usersForStatesRaw(badUtf8)).toThrow('invalid UTF-8 in string at byte 5');
     expect(() => g.interestedUsers('nope')).toThrow('malformed user ID: must start with @');
     expect(() => g.interestedUsers(Uint8Array.from([0x40, 0xff]))).toThrow('invalid UTF-8');
+  });
+
+  it('routes a projected batch exactly as the same batch of full states', async () => {
+    const g = await guest(name, CONFIGS[name]);
+    const users = Object.values(CONFIGS).flatMap((c) => JSON.stringify(c).match(/@[^"]+/g) ?? []);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...users, '@zoë:corp.example', '@x:y.org'), fc.boolean())), (picks) => {
+      const batch = picks.map(([u, online], i) => [u, online ? 'online' : 'offline', i, 0, 2 ** 53, online ? null : 'é', online]);
+      expect(g.usersForStates(batch)).toEqual(g.usersForStatesRaw(packr.pack(batch)));
+    }), { numRuns: 200 });
   });
 
   it('refuses a callback before a successful init', async () => {

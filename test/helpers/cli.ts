@@ -13,14 +13,19 @@ export interface Run {
 }
 
 export function runCli(args: string[], stdin?: string, command = process.execPath, prefix = [cliMain]): Promise<Run> {
+  return runProcess(command, [...prefix, ...args], { stdin });
+}
+
+/** Any command as a child process, its output collected; cwd defaults to the repo. */
+export function runProcess(command: string, args: string[], options: { cwd?: string; stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...args], { cwd: root });
+    const child = spawn(command, args, { cwd: options.cwd ?? root, env: options.env ?? process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
+    child.stdin.end(options.stdin ?? '');
   });
 }

@@ -10,9 +10,9 @@ export interface Served {
   stderr: () => string;
 }
 
-/** `presence-sandbox serve ARGS`; resolves once it prints its first address. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, [cliMain, 'serve', ...args], { env: { ...process.env, ...env } });
+/** `presence-sandbox serve ARGS` (this tree's, or `main`: an installed bin); resolves once it prints its first address. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { main = cliMain, cwd }: { main?: string; cwd?: string } = {}): Promise<Served> {
+  const child = spawn(process.execPath, [main, 'serve', ...args], { env: { ...process.env, ...env }, cwd });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

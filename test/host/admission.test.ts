@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PresenceHost, RefusalReason, type SandboxError } from '../helpers/host.js';
-import { writeWatFixture } from '../helpers/wat.js';
+import { compileWat, writeWatFixture } from '../helpers/wat.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -137,5 +137,39 @@ describe('admission accepts', () => {
     } finally {
       await host.close();
     }
+  });
+});
+
+describe('admission refuses a malformed presence_fields (docs/abi.md, "Field projection")', () => {
+  for (const [name, detail] of [
+    ['fields_mutable', 'a mutable i32 global'],
+    ['fields_i64', 'an immutable i64 global'],
+    ['fields_without_user_id', 'is 0x7e, without bit 0'],
+    ['fields_past_bit_6', 'is 0xff, which sets bits past the 7 fields'],
+    ['fields_negative', 'is 0xffffffff, which sets bits past the 7 fields'],
+    ['fields_not_a_global', 'exports presence_fields as a function'],
+  ] as const) {
+    it(`${name}: abi_type, naming the export and the fix`, async () => {
+      const err = await refusal(await fixture(name));
+      expect(err.reason).toBe(RefusalReason.ABI_TYPE);
+      expect(err.message).toContain('presence_fields');
+      expect(err.message).toContain(detail);
+      expect(err.message).toContain('docs/abi.md');
+    });
+  }
+
+  it('a presence_fields computed by its initialiser (global.get), which the host cannot read without running it', async () => {
+    // fields_user_ids with presence_fields' `i32.const 1` turned into `global.get 0`: wabt does not write
+    // such an initialiser, so the bytes are patched (the second immutable i32 global initialised to 1).
+    const binary = await compileWat('fields_user_ids');
+    const marker = [0x7f, 0x00, 0x41, 0x01, 0x0b];
+    const at = (from: number) => binary.findIndex((_, i) => i >= from && marker.every((b, k) => binary[i + k] === b));
+    const fields = at(at(0) + 1);
+    expect(fields).toBeGreaterThan(0);
+    binary.set([0x23, 0x00], fields + 2);
+    await writeFile(join(dir, 'fields_global_get.wasm'), binary);
+    const err = await refusal('./fields_global_get.wasm');
+    expect(err.reason).toBe(RefusalReason.ABI_TYPE);
+    expect(err.message).toContain('presence_fields is not initialised by a single i32.const');
   });
 });

@@ -193,7 +193,7 @@ describe('health', () => {
 
   it('/readyz is 503 while the service stops', async () => {
     const config = await configFile(
-      'modules:\n  - module: ./route_all_to_one.wasm\n    sandbox: { call_timeout_ms: 60000 }\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 1000, fuel_metering: false }\nsandbox: { quarantine_after_faults: 100 }\n',
+      'modules:\n  - module: ./route_all_to_one.wasm\n    sandbox: { call_timeout_ms: 60000 }\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 10000, fuel_metering: false }\nsandbox: { quarantine_after_faults: 100 }\n',
     );
     const service = await PresenceService.start({ config, port: 0, logger: quiet, settings: { shutdown_grace_ms: 60000 } });
     // One connection: a call the looping module holds, then (pipelined) /readyz, asked once stopping began.

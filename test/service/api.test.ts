@@ -69,7 +69,9 @@ describe('the bundled config over HTTP', () => {
       'presence_sandbox_pool_utilisation',
       'presence_sandbox_pool_queue_depth',
       'presence_sandbox_pending_calls',
-      'presence_sandbox_http_requests_total',
+      'presence_sandbox_http_request_duration_seconds_bucket{le="0.0005",method="GET",route="/healthz",code="200"}',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_seconds',
     ]) {
       expect(metrics.body).toContain(name);
     }

@@ -129,11 +129,12 @@ describe('signals', () => {
   });
 
   it('SIGTERM with calls in flight: they all answer, then the process exits 0', async () => {
-    // The looping module holds each call for its 600 ms deadline, so the calls are surely in flight; the
-    // good module's deadline is generous, and so is the grace period: no verdict depends on the load.
+    // The looping module (unmetered: only its deadline stops it) holds each call for 10 s, so the calls
+    // are surely seen in flight however slowly the metric is polled on a loaded machine; the good module's
+    // deadline is generous, and so is the grace period: no verdict depends on the load.
     const file = await configFile(
       'sigterm.yaml',
-      'modules:\n  - module: ./route_all_to_one.wasm\n    sandbox: { call_timeout_ms: 60000 }\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 600, fuel_metering: false }\nsandbox:\n  threads: 4\n  quarantine_after_faults: 100\nservice:\n  shutdown_grace_ms: 60000\n',
+      'modules:\n  - module: ./route_all_to_one.wasm\n    sandbox: { call_timeout_ms: 60000 }\n  - module: ./loop_in_users_for_states.wasm\n    sandbox: { call_timeout_ms: 10000, fuel_metering: false }\nsandbox:\n  threads: 4\n  quarantine_after_faults: 100\nservice:\n  shutdown_grace_ms: 60000\n',
     );
     const { child, url, exit, stderr } = await startCli(['--config', file, '--port', '0']);
     const inFlight = Array.from({ length: 4 }, () => post(`${url}/v1/users_for_states`, { states: [BOB_STATE] }));

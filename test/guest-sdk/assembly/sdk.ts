@@ -2,7 +2,7 @@
 // Results are "ok:<JSON>" or "err:<config error>".
 
 import {
-  Config, InterestedUsers, LogLevel, Routing, UserPresenceState, isValidServerName, log,
+  Config, InterestedUsers, LogLevel, Routing, UserId, UserIdMap, UserIdSet, UserPresenceState, isValidServerName, log,
   sendLocalOnlinePresenceTo, serverName, userIdError,
 } from "../../../guest-sdk/index";
 
@@ -98,3 +98,40 @@ export function interestedAll(): string {
   const u = InterestedUsers.all().add("@a:x");
   return (u.isAll ? "all" : "some") + ":" + u.users.length.toString() + ":" + (u.has("@z:y") ? "has" : "not");
 }
+
+// The byte-compared sets and maps (guest-sdk/userset.ts), on lists of members each preceded by NUL, which
+// no user ID holds.
+function nulList(s: string): string[] { return s.split("\0").slice(1); }
+
+/**
+ * How the SDK's byte comparisons see `query` against `members`: "has|hasBytes|position|equal|hashEqual|
+ * routingDestinations|interested", where position is the map's value for query (each member's last index).
+ */
+export function byteLookups(members: string, query: string): string {
+  const list = nulList(members);
+  const set = UserIdSet.ofStrings(list);
+  const map = new UserIdMap<string>();
+  const routing = new Routing();
+  const interested = new InterestedUsers();
+  for (let i = 0; i < list.length; i++) {
+    map.setString(list[i], i.toString());
+    routing.ensureId(UserId.of(list[i]));
+    interested.add(list[i]);
+  }
+  const q = UserId.of(query);
+  const p = map.get(query);
+  const first = list.length ? UserId.of(list[0]) : UserId.of("\0"); // NUL: never a query
+  return [
+    set.has(query) ? "1" : "0",
+    set.hasBytes(q.dataStart, <usize>q.byteLength) ? "1" : "0",
+    p === null ? "-" : p,
+    first.equals(q) && first.is(query) && q.is(list.length ? list[0] : "") ? "1" : "0",
+    first.hash == q.hash ? "1" : "0",
+    routing.destinations.join("\0"),
+    interested.users.join("\0"),
+    interested.has(query) ? "1" : "0",
+  ].join("|");
+}
+
+/** hashBytes of `s`'s UTF-8, as UserId.of computes it. */
+export function hashOf(s: string): u32 { return UserId.of(s).hash; }
