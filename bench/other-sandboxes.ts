@@ -3,8 +3,8 @@
  * (V8 isolates, native addon) and quickjs-emscripten (QuickJS compiled to Wasm)? Same batches, same
  * answer (checked against the in-process baseline before timing), time per batch.
  *
- * Each runs the router as plain JavaScript inside the sandbox, under a 1 s deadline and a 128 MiB memory
- * limit like the host's defaults: the batch goes in as a JSON string of the same seven-field tuples the
+ * Each runs the router as plain JavaScript inside the sandbox, under a deadline and a 128 MiB memory
+ * limit like the host's: the batch goes in as a JSON string of the same seven-field tuples the
  * host puts on its wire, the answer comes out as JSON, destination → batch indices, and indices are
  * mapped back to the caller's objects exactly as the host does. They skip what the host does besides
  * (validating the states, collapsing equal ones), which only flatters them.
@@ -29,7 +29,9 @@ import { Reporter, main, options, type Options } from './lib/question.js';
 import { SANDBOX, hostFor } from './lib/systems.js';
 
 const QUESTION = 'other-sandboxes';
-const DEADLINE_MS = 1000;
+// Looser than the host's 1 s default: this deadline is wall time on the calling thread, and a loaded
+// machine must not fail the run (the host's counts only its worker's time in the module).
+const DEADLINE_MS = 10_000;
 const MEMORY_MB = 128;
 const RATIO_BATCH = 1000;
 
