@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Packr } from 'msgpackr';
 import { Piscina } from 'piscina';
+import { compileAndInspect } from '../host/admission/inspect.js';
 import { bundledModulePath } from '../host/admission/resolve.js';
 import { DEFAULT_LIMITS } from '../host/config/schema.js';
 import { workerFile } from '../host/paths.js';
@@ -32,9 +33,11 @@ const QUESTION = 'interested-hops';
 const MODULE = 'example_presence_router';
 const USER = '@someone.else:example.com';
 
-function setupFor(clock: TaskClock): WorkerSetup {
+/** The module as the host admits it with the default limits (capped, fuel-metered), as the host's pool gets it. */
+async function setupFor(clock: TaskClock): Promise<WorkerSetup> {
+  const { module } = await compileAndInspect(new Uint8Array(readFileSync(bundledModulePath(MODULE))), MODULE, DEFAULT_LIMITS);
   return {
-    module: new WebAssembly.Module(readFileSync(bundledModulePath(MODULE))),
+    module,
     config: new Packr({ useRecords: false }).pack(MODULES[MODULE]),
     clock: { buffer: clock.buffer, epoch: clock.epoch },
     maxOutputBytes: DEFAULT_LIMITS.max_output_bytes,
@@ -42,6 +45,7 @@ function setupFor(clock: TaskClock): WorkerSetup {
     maxDestinations: DEFAULT_LIMITS.max_destinations,
     maxInterestedUsers: DEFAULT_LIMITS.max_interested_users,
     maxResultEntries: DEFAULT_LIMITS.max_result_entries,
+    fuel: { perCall: DEFAULT_LIMITS.max_fuel_per_call, init: DEFAULT_LIMITS.max_fuel_init },
   };
 }
 
@@ -51,7 +55,7 @@ main(async () => {
   const threads = availableParallelism();
   const limits = { ...DEFAULT_LIMITS, threads };
   const clock = TaskClock.create(4);
-  const setup = setupFor(clock);
+  const setup = await setupFor(clock);
   const { clock: _clock, ...poolSetup } = setup;
   const bare = barePool(threads);
   // The host's worker on a pool shaped like the host's (one spare thread), driven with no host code.
