@@ -38,7 +38,7 @@ function timed(rounds: number, run: () => void): { first_ms: number; median_ms: 
 main(async () => {
   const opts = options();
   const report = new Reporter(QUESTION);
-  const rounds = opts.quick ? 3 : 10;
+  const rounds = opts.quick ? 3 : 6;
   report.plan(4);
   const base = new Uint8Array(await readFile(await watModule('large_module')));
   const binary = inflateModule(base, DEFAULT_LIMITS.max_module_bytes - 4096);
@@ -78,7 +78,7 @@ main(async () => {
   report.start('wabt reader, refused proposals off');
   const wabt = await wabtInit();
   const rssBefore = process.memoryUsage().rss;
-  const wabtRounds = opts.quick ? 1 : 2;
+  const wabtRounds = 1;
   const reads: number[] = [];
   const validations: number[] = [];
   for (let r = 0; r < wabtRounds; r++) {

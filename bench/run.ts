@@ -26,6 +26,7 @@ const QUESTIONS = [
   // isolated-vm asks for --no-node-snapshot on Node 20 and later.
   { name: 'other-sandboxes', execArgv: ['--no-node-snapshot'] },
   { name: 'interested-latency' },
+  { name: 'interested-hops' },
   { name: 'recovery-and-cold-start' },
   { name: 'limits-cost' },
   { name: 'where-the-time-goes' },
@@ -33,6 +34,7 @@ const QUESTIONS = [
   { name: 'service-load' },
   { name: 'admission' },
   { name: 'service-wire' },
+  { name: 'fuel-overhead' },
   { name: 'encode-vs-msgpackr' },
 ];
 
@@ -73,33 +75,45 @@ interface Target {
   met: boolean | null;
 }
 
-function ratios(cases: CaseResult[], threads: number) {
+/** A ratio's spread over its interleaved rounds (bench/lib/interleave.ts). */
+interface RatioSpread {
+  min: number;
+  q1: number;
+  q3: number;
+  max: number;
+  rounds: number;
+}
+
+function ratios(cases: CaseResult[]) {
   const find = (pred: (c: CaseResult) => boolean) => cases.find(pred);
-  const rate = (c: CaseResult | undefined) => c?.metrics.states_per_sec;
-  const example1000 = (c: CaseResult) => c.params.batch === 1000 && (c.params.module ?? 'example_presence_router') === 'example_presence_router';
-  const sandbox = rate(find((c) => c.question === 'users-for-states-throughput' && c.system === 'presence-sandbox' && example1000(c) && c.params.threads === threads));
-  const inProcess = rate(find((c) => c.system === 'in-process' && example1000(c)));
-  const floor = rate(find((c) => c.system === 'msgpackr-floor' && c.params.batch === 1000));
-  const best = (system: string) => {
-    const rates = cases.filter((c) => c.system === system && example1000(c)).map((c) => c.metrics.states_per_sec!);
-    return rates.length ? Math.max(...rates) : undefined;
-  };
-  const p50 = (system: string, name: string) => find((c) => c.question === 'interested-latency' && c.system === system && c.name === name)?.metrics.p50_ms;
-  const div = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? null : a / b);
+  // Every ratio is recorded by its question as a case of system `ratio` (the median of its interleaved
+  // rounds' ratios); where several cases share a name (fuel_overhead, one per module), the worst counts.
+  const spreads: Record<string, RatioSpread & { median: number; what: string }> = {};
+  for (const c of cases) {
+    if (c.system !== 'ratio') continue;
+    const name = String(c.params.ratio);
+    const m = c.metrics;
+    const worst = spreads[name];
+    if (worst === undefined || m.ratio! < worst.median) {
+      spreads[name] = { median: m.ratio!, min: m.min!, q1: m.q1!, q3: m.q3!, max: m.max!, rounds: m.rounds!, what: c.name.slice(name.length + 2) };
+    }
+  }
+  const ratio = (name: string) => spreads[name]?.median ?? null;
   const recovery = find((c) => c.name.startsWith('recovery: first answer'))?.metrics.median_ms ?? null;
   const out = {
-    users_for_states_vs_in_process: div(sandbox, inProcess),
-    users_for_states_vs_floor: div(sandbox, floor),
-    interested_p50_vs_bare_pool: div(p50('presence-sandbox', 'example_presence_router, sequential'), p50('bare-piscina', 'no-op task, sequential')),
-    vs_isolated_vm: div(sandbox, best('isolated-vm')),
-    vs_quickjs: div(sandbox, best('quickjs')),
-    interested_p50_at_64_vs_bare_pool: div(p50('presence-sandbox', 'example_presence_router, 64 concurrent'), p50('bare-piscina', 'no-op task, 64 concurrent')),
+    users_for_states_vs_in_process: ratio('users_for_states_vs_in_process'),
+    users_for_states_vs_floor: ratio('users_for_states_vs_floor'),
+    interested_p50_vs_bare_pool: ratio('interested_p50_vs_bare_pool'),
+    vs_isolated_vm: ratio('vs_isolated_vm'),
+    vs_quickjs: ratio('vs_quickjs'),
+    fuel_overhead: ratio('fuel_overhead'),
+    encode_vs_msgpackr: ratio('encode_vs_msgpackr'),
+    interested_p50_at_64_vs_bare_pool: ratio('interested_p50_at_64_vs_bare_pool'),
     recovery_after_timeout_kill_median_ms: recovery,
     cold_start_median_ms: find((c) => c.name.startsWith('cold start: config'))?.metrics.median_ms ?? null,
-    limits_default_vs_loosest: find((c) => c.question === 'limits-cost' && c.metrics.ratio !== undefined)?.metrics.ratio ?? null,
-    // Medians of each round's ratio (bench/service-wire.ts), not ratios of medians: the same moment compared.
-    service_binary_vs_json: find((c) => c.question === 'service-wire' && c.params.wire === 'binary')?.metrics.vs_json ?? null,
-    service_binary_vs_library: find((c) => c.question === 'service-wire' && c.params.wire === 'binary')?.metrics.vs_library ?? null,
+    limits_default_vs_loosest: ratio('limits_default_vs_loosest'),
+    service_binary_vs_json: ratio('service_binary_vs_json'),
+    service_binary_vs_library: ratio('service_binary_vs_library'),
   };
   const target = (ratio: keyof typeof out, op: '≥' | '≤' | '<', bound: number, unit = ''): Target => {
     const value = out[ratio];
@@ -115,13 +129,14 @@ function ratios(cases: CaseResult[], threads: number) {
     target('recovery_after_timeout_kill_median_ms', '<', 20, ' ms'),
     target('service_binary_vs_json', '≥', 5),
     target('service_binary_vs_library', '≥', 0.5),
+    target('fuel_overhead', '≥', 0.85),
   ];
-  return { ratios: out, targets };
+  return { ratios: out, spreads, targets };
 }
 
 function chart(cases: CaseResult[], threads: number): string {
   const pick = (pred: (c: CaseResult) => boolean) =>
-    cases.filter((c) => pred(c) && BATCH_SIZES.includes(c.params.batch as (typeof BATCH_SIZES)[number])).map((c) => ({ x: c.params.batch as number, y: c.metrics.states_per_sec! }));
+    cases.filter((c) => pred(c) && !c.params.interleaved && BATCH_SIZES.includes(c.params.batch as (typeof BATCH_SIZES)[number])).map((c) => ({ x: c.params.batch as number, y: c.metrics.states_per_sec! }));
   const example = (c: CaseResult) => (c.params.module ?? 'example_presence_router') === 'example_presence_router';
   const ufs = (c: CaseResult) => c.question === 'users-for-states-throughput';
   const series: Series[] = [
@@ -142,22 +157,40 @@ function chart(cases: CaseResult[], threads: number): string {
   return throughputChart('users_for_states throughput: example_presence_router', 'states per second against batch size, log-log; higher is better', series);
 }
 
-function readmeSection(results: ReturnType<typeof summary>): string {
-  const t = results.targets
-    .map((x) => `| \`${x.ratio}\` | ${x.value === null ? 'n/a' : formatNumber(x.value)} | ${x.target} | ${x.met === null ? 'not measured' : x.met ? 'met' : '**missed**'} |`)
-    .join('\n');
+/** `0.31–0.35 (0.29–0.38), 9 rounds`: the quartiles, then min and max, of a ratio's rounds. */
+function spreadText(s: RatioSpread | undefined): string {
+  if (s === undefined) return '';
+  return `${formatNumber(s.q1)}–${formatNumber(s.q3)} (${formatNumber(s.min)}–${formatNumber(s.max)}), ${s.rounds} rounds`;
+}
+
+/** The previous full run's figure and the change to this one's, in per cent. */
+function againstPrevious(results: Results, name: string): [string, string] {
+  const before = (results.previous?.ratios as Record<string, number | null> | undefined)?.[name];
+  const now = (results.ratios as Record<string, number | null>)[name];
+  if (before === undefined || before === null || now === null || now === undefined) return ['', ''];
+  const change = (100 * (now - before)) / before;
+  return [formatNumber(before), `${change >= 0 ? '+' : ''}${change.toFixed(1)} %`];
+}
+
+function readmeSection(results: Results): string {
+  const row = (name: string, value: number | null, target: string, verdict: string) =>
+    `| \`${name}\` | ${value === null ? 'n/a' : formatNumber(value)} | ${spreadText(results.spreads[name])} | ${target} | ${verdict} | ${againstPrevious(results, name).join(' | ')} |`;
+  const t = results.targets.map((x) => row(x.ratio, x.value, x.target, x.met === null ? 'not measured' : x.met ? 'met' : '**missed**')).join('\n');
   const extra = Object.entries(results.ratios)
     .filter(([k]) => !results.targets.some((x) => x.ratio === k))
-    .map(([k, v]) => `| \`${k}\` | ${v === null ? 'n/a' : formatNumber(v)} | | |`)
+    .map(([k, v]) => row(k, v, '', ''))
     .join('\n');
   const skipped = results.skipped.map((s) => `- skipped ${s.system}: ${s.reason}`).join('\n');
   const partial = (results.partial ?? []).map((p) => `Re-run since (\`--only\`): ${p.questions.join(', ')} at **${p.date}**, ${p.duration_s} s; load average at the start: ${p.loadAtStart}.`);
+  const previous = results.previous ? `the previous full run: ${results.previous.date}, load average ${results.previous.loadAtStart} at its start` : 'no previous full run';
   return [
-    `Last full run: **${results.date}**, ${results.duration_s} s, on ${describeMachine(results.machine)}; one-minute load average at the start: ${results.machine.loadAtStart}.`,
+    `Last full run: **${results.date}**, ${results.duration_s} s, on ${describeMachine(results.machine)}; one-minute load average at the start: ${results.machine.loadAtStart}, at the end: ${results.load_at_end}.`,
     ...(partial.length ? ['', ...partial] : []),
     '',
-    '| ratio | measured | target | |',
-    '| --- | ---: | --- | --- |',
+    `Each ratio is the median of its interleaved rounds' ratios; spread: the middle half of the rounds (and the lowest and highest); previous: ${previous}.`,
+    '',
+    '| ratio | measured | spread: quartiles (min–max) | target | | previous | change |',
+    '| --- | ---: | --- | --- | --- | ---: | ---: |',
     t,
     extra,
     '',
@@ -177,16 +210,24 @@ interface Partial {
   loadAtStart: number;
 }
 
+interface Previous {
+  date: string;
+  loadAtStart: number;
+  ratios: Record<string, number | null>;
+}
+
 function summary(collected: Collected, started: number, m: Machine, quick: boolean) {
-  const { ratios: r, targets } = ratios(collected.cases, m.availableParallelism);
+  const { ratios: r, spreads, targets } = ratios(collected.cases);
   return {
     partial: undefined as Partial[] | undefined,
+    previous: undefined as Previous | undefined,
     mode: quick ? 'quick' : 'full',
     date: new Date().toISOString(),
     duration_s: Math.round((Date.now() - started) / 1000),
     machine: m,
     load_at_end: Math.round(loadavg()[0]! * 100) / 100,
     ratios: r,
+    spreads,
     targets,
     skipped: collected.skipped,
     notes: collected.notes,
@@ -217,7 +258,8 @@ async function mainRun(): Promise<void> {
   }
   const outDir = quick ? `${benchDir}results/tmp/` : `${benchDir}results/`;
   let results = summary(collected, started, m, quick);
-  if (only) results = mergeInto(`${outDir}latest.json`, results, only, threads);
+  if (only) results = mergeInto(`${outDir}latest.json`, results, only);
+  else results.previous = previousRun(`${outDir}latest.json`);
 
   console.log(renderText(results.cases));
   console.log('');
@@ -225,10 +267,10 @@ async function mainRun(): Promise<void> {
   for (const n of results.notes) console.log(n);
   console.log('\nratios and targets');
   for (const t of results.targets) {
-    console.log(`  ${t.ratio.padEnd(40)} ${(t.value === null ? 'n/a' : formatNumber(t.value)).padStart(8)}  target ${t.target.padEnd(9)} ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
+    console.log(`  ${t.ratio.padEnd(40)} ${(t.value === null ? 'n/a' : formatNumber(t.value)).padStart(8)}  target ${t.target.padEnd(9)} ${(t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED').padEnd(12)} ${spreadText(results.spreads[t.ratio])}  ${againstPrevious(results, t.ratio).join(' ')}`);
   }
   for (const [k, v] of Object.entries(results.ratios)) {
-    if (!results.targets.some((t) => t.ratio === k)) console.log(`  ${k.padEnd(40)} ${(v === null ? 'n/a' : formatNumber(v)).padStart(8)}`);
+    if (!results.targets.some((t) => t.ratio === k)) console.log(`  ${k.padEnd(40)} ${(v === null ? 'n/a' : formatNumber(v)).padStart(8)}  ${' '.repeat(30)}${spreadText(results.spreads[k])}  ${againstPrevious(results, k).join(' ')}`);
   }
 
   mkdirSync(outDir, { recursive: true });
@@ -253,7 +295,7 @@ type Results = ReturnType<typeof summary>;
  * A partial run's results merged into the last run's: its questions' cases replace theirs, notes and
  * skips are joined, the ratios are computed again over every case, and the run is recorded in `partial`.
  */
-function mergeInto(file: string, fresh: Results, only: string[], threads: number): Results {
+function mergeInto(file: string, fresh: Results, only: string[]): Results {
   let previous: Results;
   try {
     previous = JSON.parse(readFileSync(file, 'utf8')) as Results;
@@ -261,10 +303,20 @@ function mergeInto(file: string, fresh: Results, only: string[], threads: number
     return fresh;
   }
   const cases = [...previous.cases.filter((c) => !only.includes(c.question)), ...fresh.cases];
-  const { ratios: r, targets } = ratios(cases, threads);
+  const { ratios: r, spreads, targets } = ratios(cases);
   const skipped = [...new Map([...previous.skipped, ...fresh.skipped].map((s) => [JSON.stringify(s), s])).values()];
   const partial = { date: fresh.date, questions: only, duration_s: fresh.duration_s, loadAtStart: fresh.machine.loadAtStart };
-  return { ...previous, partial: [...(previous.partial ?? []), partial], ratios: r, targets, skipped, notes: [...new Set([...previous.notes, ...fresh.notes])], cases };
+  return { ...previous, partial: [...(previous.partial ?? []), partial], ratios: r, spreads, targets, skipped, notes: [...new Set([...previous.notes, ...fresh.notes])], cases };
+}
+
+/** The last full run's ratios, to set next to this run's (two runs on a quiet machine should agree within 15 %). */
+function previousRun(file: string): Previous | undefined {
+  try {
+    const last = JSON.parse(readFileSync(file, 'utf8')) as Results;
+    return { date: last.date, loadAtStart: last.machine.loadAtStart, ratios: last.ratios };
+  } catch {
+    return undefined;
+  }
 }
 
 mainRun().catch((err: unknown) => {

@@ -23,6 +23,7 @@ import { Packr, unpack } from 'msgpackr';
 import { BATCH_MEDIA_TYPE, PresenceHost, type UserPresenceState } from '../host/index.js';
 import { EXAMPLE_CONFIG, makeBatch, toTuple } from './lib/batches.js';
 import { canonical, expectSameRouting } from './lib/canonical.js';
+import { ratioOf, recordRatio, roundsOf } from './lib/interleave.js';
 import { closedLoop, median, quantile } from './lib/measure.js';
 import { Reporter, main, options } from './lib/question.js';
 import { SANDBOX } from './lib/systems.js';
@@ -43,7 +44,9 @@ main(async () => {
   const report = new Reporter(QUESTION);
   const threads = availableParallelism();
   const concurrency = 2 * threads;
-  const rounds = opts.quick ? 2 : 5;
+  // More rounds than a sweep's case, each shorter: the ratios are medians over the rounds (lib/interleave.ts).
+  const { rounds } = roundsOf(opts);
+  const timing = opts.quick ? opts : { warmupMs: 200, timeMs: 1000 };
   const variants: Variant[] = ['binary', 'json', 'library'];
   report.plan(rounds * variants.length);
 
@@ -88,16 +91,16 @@ main(async () => {
         const pid = v === 'library' ? process.pid : server.pid!;
         const mainClock = () => cpuMs(`/proc/${pid}/task/${pid}/stat`);
         const [before, mainBefore] = [clock(), mainClock()];
-        const result = await closedLoop(run[v] as () => Promise<unknown>, concurrency, opts);
+        const result = await closedLoop(run[v] as () => Promise<unknown>, concurrency, timing);
         // The warm-up's CPU is in this figure too: per call, over warm-up and measured calls alike.
-        const calls = result.ops * (1 + opts.warmupMs / opts.timeMs);
+        const calls = result.ops * (1 + timing.warmupMs / timing.timeMs);
         cpu[v].push((clock() - before) / calls);
         mainCpu[v].push((mainClock() - mainBefore) / calls);
         rates[v].push(result.opsPerSec * BATCH);
         p50[v].push(quantile(result.latencies, 0.5));
       }
     }
-    const perRound = (a: Variant, b: Variant) => median(rates[a].map((x, i) => x / rates[b][i]!));
+    const perRound = (a: Variant, b: Variant) => ratioOf(rates[a], rates[b]).median;
     for (const v of variants) {
       report.record(v === 'library' ? SANDBOX : 'presence-sandbox-service', `example_presence_router, batch ${BATCH}, ${threads} threads: ${LABEL[v]}`, { module: 'example_presence_router', batch: BATCH, threads, concurrency, wire: v, rounds }, {
         states_per_sec: median(rates[v]),
@@ -107,6 +110,9 @@ main(async () => {
         ...(v === 'binary' ? { vs_json: perRound('binary', 'json'), vs_library: perRound('binary', 'library') } : {}),
       });
     }
+    const what = `example_presence_router, batch ${BATCH}, ${threads} threads`;
+    recordRatio(report, 'service_binary_vs_json', `${what}: binary wire ÷ JSON path`, ratioOf(rates.binary, rates.json));
+    recordRatio(report, 'service_binary_vs_library', `${what}: binary wire ÷ library API`, ratioOf(rates.binary, rates.library));
   } finally {
     agent.destroy();
     server.kill('SIGTERM');

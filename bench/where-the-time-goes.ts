@@ -3,12 +3,15 @@
  * the host's own code where it is reachable, and set against the whole call timed through the public API
  * (one call at a time, one thread, so nothing overlaps):
  *
- *   users_for_states, example router:  encode (validate, dedup, pack, copy to a SharedArrayBuffer)
+ *   users_for_states, example router:  encode (the fused encoder: check, dedup, write the fields the
+ *     module declares into a reused SharedArrayBuffer)
  *     → transfer (Piscina roundtrip carrying the batch and an answer of the same shape)
  *     → guest: copy in, decode, route, encode its answer → result decode (the strict reader) → merge
  *   interested_users: the same roundtrip, the guest call, the deadline machinery.
  *
- * "guest decode" is custom_presence_router with `routes: {}`, which decodes every state and routes none;
+ * Modules are admitted as the host admits them (compileAndInspect: capped, fuel-metered, their declared
+ * fields read), and each is sent the fields it declares. "guest decode" is custom_presence_router with
+ * `routes: {}`, which decodes every state and routes none;
  * "routing + guest encode" is the example router's guest time minus that. The host's pool
  * (host/pool/module-pool.ts) is also called on its own, so that what the stages leave unexplained splits
  * into the pool's bookkeeping (the per-pool gate, the deadline's timer and signal, the worker's entry
@@ -16,15 +19,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { Packr } from 'msgpackr';
+import { compileAndInspect } from '../host/admission/inspect.js';
 import { bundledModulePath } from '../host/admission/resolve.js';
 import type { UserPresenceState } from '../host/index.js';
-import { encodeBatch } from '../host/routing/batch.js';
+import { ALL_FIELDS } from '../host/protocol/abi.js';
+import { BatchEncoder } from '../host/routing/batch.js';
 import { BatchBuffers } from '../host/routing/batch-buffers.js';
-import { DistinctStates } from '../host/routing/distinct.js';
-import type { WireState } from '../host/protocol/abi.js';
 import { mergeInterest, mergeRouting } from '../host/routing/merge.js';
 import { DEFAULT_LIMITS } from '../host/config/schema.js';
-import { Deadline } from '../host/pool/deadline.js';
+import { Deadlines } from '../host/pool/deadline.js';
 import { ModulePool } from '../host/pool/module-pool.js';
 import { Guest } from '../host/worker/guest.js';
 import { readInterest, readRouting } from '../host/worker/output-reader.js';
@@ -40,26 +43,30 @@ const USER = '@someone.else:example.com';
 const MAX = 1 << 30;
 const NO_CAPS = { maxDestinations: MAX, maxInterestedUsers: MAX, maxResultEntries: MAX };
 
-function compile(module: string): WebAssembly.Module {
-  return new WebAssembly.Module(readFileSync(bundledModulePath(module)));
+const FUEL = { perCall: DEFAULT_LIMITS.max_fuel_per_call, init: DEFAULT_LIMITS.max_fuel_init };
+
+/** The module as the host admits it with the default limits: capped, fuel-metered, its fields read. */
+function admitted(module: string): Promise<{ module: WebAssembly.Module; fields: number }> {
+  return compileAndInspect(new Uint8Array(readFileSync(bundledModulePath(module))), module, DEFAULT_LIMITS);
 }
 
-function guestFor(module: string, config: unknown): Guest {
-  const guest = new Guest(compile(module), MAX);
+function guestFor(compiled: WebAssembly.Module, config: unknown): Guest {
+  const guest = new Guest(compiled, MAX, FUEL);
   guest.runInit(new Packr({ useRecords: false }).pack(config));
   return guest;
 }
 
 /** The host's pool for one module (host/pool/module-pool.ts), without PresenceHost around it. */
-async function poolFor(module: string, config: unknown): Promise<ModulePool> {
+async function poolFor(compiled: WebAssembly.Module, config: unknown): Promise<ModulePool> {
   const setup = {
-    module: compile(module),
+    module: compiled,
     config: new Packr({ useRecords: false }).pack(config),
     maxOutputBytes: DEFAULT_LIMITS.max_output_bytes,
     maxMemoryBytes: DEFAULT_LIMITS.max_memory_bytes,
     maxDestinations: DEFAULT_LIMITS.max_destinations,
     maxInterestedUsers: DEFAULT_LIMITS.max_interested_users,
     maxResultEntries: DEFAULT_LIMITS.max_result_entries,
+    fuel: FUEL,
   };
   const pool = new ModulePool(setup, { ...DEFAULT_LIMITS, threads: 1 });
   await pool.load();
@@ -75,12 +82,19 @@ main(async () => {
   report.plan(BATCHES.length * 11 + 7);
   const packr = new Packr({ useRecords: false });
   const buffers = new BatchBuffers();
-  const example = guestFor('example_presence_router', MODULES.example_presence_router);
-  const decodeOnly = guestFor('custom_presence_router', { routes: {} });
+  const batchEncoder = new BatchEncoder();
+  const [exampleModule, customModule] = await Promise.all([admitted('example_presence_router'), admitted('custom_presence_router')]);
+  const example = guestFor(exampleModule.module, MODULES.example_presence_router);
+  const decodeOnly = guestFor(customModule.module, { routes: {} });
   const pool = barePool(1);
   await warm(pool, 1);
   const host = await hostFor('example_presence_router', { threads: 1 });
-  const modulePool = await poolFor('example_presence_router', MODULES.example_presence_router);
+  const modulePool = await poolFor(exampleModule.module, MODULES.example_presence_router);
+  /** The batch as the host encodes it for a module declaring `fields`: its bytes and distinct states. */
+  const encode = (states: readonly UserPresenceState[], fields: number) => {
+    const { distinct, batches } = batchEncoder.encode(states, MAX, buffers, [fields]);
+    return { distinct: [...distinct], bytes: batches[0]! };
+  };
 
   try {
     for (const size of BATCHES) {
@@ -92,25 +106,14 @@ main(async () => {
       const step = (label: string) => report.start(`users_for_states, batch ${size}: ${label}`);
 
       step('encode');
-      const encoded = encodeBatch(states, packr, MAX, buffers);
+      const encoded = encode(states, exampleModule.fields);
       // As in a call: the buffer goes back once the call is over.
-      stage('encode: all (host/routing/batch.ts)', usSync(() => buffers.release(encodeBatch(states, packr, MAX, buffers).bytes), opts));
-      step('dedup');
+      stage(`encode: the fused encoder, the fields the module reads (0x${exampleModule.fields.toString(16)}; host/routing/batch.ts)`, usSync(() => buffers.release(batchEncoder.encode(states, MAX, buffers, [exampleModule.fields]).batches[0]!), opts));
+      step('encode full states');
+      stage('  the same, full states (a module declaring no fields)', usSync(() => buffers.release(batchEncoder.encode(states, MAX, buffers, [ALL_FIELDS]).batches[0]!), opts));
+      step('msgpackr pack');
       const tuples = states.map(toTuple);
-      stage('  of which dedup (DistinctStates)', usSync(() => {
-        const seen = new DistinctStates();
-        for (const t of tuples) seen.add(t as WireState);
-        return seen;
-      }, opts));
-      step('pack');
-      stage('  of which msgpack pack', usSync(() => packr.pack(tuples), opts));
-      step('copy to SharedArrayBuffer');
-      const packed = packr.pack(tuples);
-      stage('  of which copy to a SharedArrayBuffer', usSync(() => {
-        const bytes = buffers.acquire(packed.byteLength);
-        bytes.set(packed);
-        buffers.release(bytes);
-      }, opts));
+      stage("  msgpackr's pack of the checked tuples (what the encoder replaced; reference)", usSync(() => packr.pack(tuples), opts));
 
       step('transfer');
       const example_ = example.usersForStates!;
@@ -126,7 +129,8 @@ main(async () => {
       stage('guest: all (copy in, decode, route, encode)', usSync(() => example.invoke(example_, encoded.bytes, 'users_for_states'), opts));
       step('guest decode');
       const decode_ = decodeOnly.usersForStates!;
-      stage('  of which copy in + decode (routes: {})', usSync(() => decodeOnly.invoke(decode_, encoded.bytes, 'users_for_states'), opts));
+      const decodeBatch = encode(states, customModule.fields);
+      stage('  of which copy in + decode (routes: {})', usSync(() => decodeOnly.invoke(decode_, decodeBatch.bytes, 'users_for_states'), opts));
       step('result decode');
       stage('result decode (host/worker/output-reader.ts)', usSync(() => readRouting(output, encoded.distinct.length, NO_CAPS), opts));
       step('merge');
@@ -141,12 +145,10 @@ main(async () => {
       // pool's level (ModulePool.call minus transfer, guest and result decode) and at the host's level
       // (the whole call minus encode, the pool call and merge).
       const get = (prefix: string) => rows.find(([l]) => l.startsWith(prefix))![1];
-      const validationUs = get('encode: all') - get('  of which dedup') - get('  of which msgpack') - get('  of which copy to');
-      rows.splice(rows.findIndex(([l]) => l.startsWith('transfer:')), 0, ['  of which validation and tuples (remainder)', validationUs]);
       const routingUs = get('guest: all') - get('  of which copy in + decode');
       rows.splice(rows.findIndex(([l]) => l.startsWith('result decode')), 0, ['  of which routing + guest encode (difference)', routingUs]);
       const poolRest = poolCall - get('transfer:') - get('guest: all') - get('result decode');
-      const hostRest = whole - get('encode: all') - poolCall - get('merge');
+      const hostRest = whole - get('encode: the fused') - poolCall - get('merge');
       rows.push(
         ['pool call (ModulePool.call: transfer, guest, result decode, gate, deadline)', poolCall],
         ['  of which pool bookkeeping (pool call − transfer − guest − result decode)', poolRest],
@@ -164,15 +166,16 @@ main(async () => {
     step('bare roundtrip');
     rows.push(['transfer: empty Piscina roundtrip', await usAsync(() => pool.run({ kind: 'interested_users', userId: USER }), opts)]);
     step('roundtrip with deadline');
-    rows.push(['  the same with the host\'s deadline (host/pool/deadline.ts: a light signal and a timer)', await usAsync(async () => {
-      const deadline = new Deadline();
-      deadline.reset(1000, 'call');
+    const deadlines = new Deadlines();
+    rows.push(['  the same with the host\'s deadline (host/pool/deadline.ts: a light signal, one timer per pool)', await usAsync(async () => {
+      const deadline = deadlines.watch(1000, 'call');
       try {
         return await pool.run({ kind: 'interested_users', userId: USER }, { signal: deadline.signal });
       } finally {
-        deadline.clear();
+        deadlines.drop(deadline);
       }
     }, opts)]);
+    deadlines.close();
     step('guest');
     const encoder = new TextEncoder();
     const interested = example.interestedUsers!;

@@ -26,16 +26,19 @@ export interface LoopResult extends Throughput {
 
 /**
  * A synchronous operation in a tight loop. The clock is read once per round of `k` operations, with `k`
- * grown until a round takes about 1 ms, so reading the clock does not count against operations of 100 ns.
+ * grown until a round takes about 1 ms (even with no warm-up, as in an interleaved round), so reading
+ * the clock does not count against operations of 100 ns.
  */
 export function syncLoop(fn: () => unknown, timing: Timing): Throughput {
   let k = 1;
-  const warmEnd = performance.now() + timing.warmupMs;
-  while (performance.now() < warmEnd) {
+  for (;;) {
     const t0 = performance.now();
     for (let i = 0; i < k; i++) fn();
-    if (performance.now() - t0 < 1 && k < 1 << 20) k *= 2;
+    if (performance.now() - t0 >= 1 || k >= 1 << 20) break;
+    k *= 2;
   }
+  const warmEnd = performance.now() + timing.warmupMs;
+  while (performance.now() < warmEnd) for (let i = 0; i < k; i++) fn();
   let ops = 0;
   const start = performance.now();
   const end = start + timing.timeMs;
@@ -55,7 +58,7 @@ export function syncLoop(fn: () => unknown, timing: Timing): Throughput {
  * deadline resolves.
  */
 export async function closedLoop(fn: () => Promise<unknown>, concurrency: number, timing: Timing): Promise<LoopResult> {
-  await drive(fn, concurrency, timing.warmupMs, null);
+  if (timing.warmupMs > 0) await drive(fn, concurrency, timing.warmupMs, null);
   const latencies: number[] = [];
   const start = performance.now();
   await drive(fn, concurrency, timing.timeMs, latencies);
@@ -88,3 +91,4 @@ export function quantile(values: readonly number[], q: number): number {
 export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
 }
+

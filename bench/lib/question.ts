@@ -36,8 +36,9 @@ export interface Options {
 
 export function options(argv = process.argv.slice(2)): Options {
   const quick = argv.includes('--quick');
-  // Quick: enough to see the shape in a minute and a half. Full: long enough for stable medians.
-  return quick ? { quick, warmupMs: 100, timeMs: 250 } : { quick, warmupMs: 500, timeMs: 2000 };
+  // Quick: enough to see the shape. Full: long enough for stable sweeps; the ratios come from interleaved
+  // rounds (interleave.ts), whose number and length are their own.
+  return quick ? { quick, warmupMs: 100, timeMs: 250 } : { quick, warmupMs: 250, timeMs: 1000 };
 }
 
 export class Reporter {

@@ -4,9 +4,9 @@
  * whatever toolchain built it. Checking after a call would be too late: a module can touch gigabytes
  * within one call. A memory whose declared initial size is over the cap is refused: it cannot be capped.
  *
- * Why not binaryen: it is a 100 MB dependency that re-emits the whole module (about 140 ms just to read a
- * 37 KB one) and its JS API cannot change a memory's maximum without rebuilding every data segment. The
- * change needed is the limits of one memory type; everything else stays byte for byte as built.
+ * Why not binaryen: a large dependency that re-emits the whole module, slowly (bench/README.md, Changelog),
+ * and its JS API cannot change a memory's maximum without rebuilding every data segment. The change
+ * needed is the limits of one memory type; everything else stays byte for byte as built.
  */
 import { RefusalReason } from '../errors.js';
 import { Refusal } from './refusal.js';

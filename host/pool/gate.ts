@@ -13,6 +13,13 @@ export class Gate {
     return this.queue.length;
   }
 
+  /** Takes a slot if one is free, at once. */
+  tryEnter(): boolean {
+    if (this.holders >= this.size) return false;
+    this.holders++;
+    return true;
+  }
+
   enter(): Promise<void> {
     if (this.holders < this.size) {
       this.holders++;

@@ -14,7 +14,7 @@ import type { SandboxLimits } from '../config/schema.js';
 import type { AnswerMessage, CallTask, Failure, Outcome, Task, WorkerSetup } from '../protocol/envelopes.js';
 import { Phase, TaskClock } from '../protocol/task-clock.js';
 import { workerFile } from '../paths.js';
-import { Deadline, type Verdict } from './deadline.js';
+import { Deadlines, type Verdict } from './deadline.js';
 import { Gate } from './gate.js';
 
 export class ModulePool {
@@ -29,6 +29,7 @@ export class ModulePool {
   private readonly clock: TaskClock;
   /** How to answer each task Piscina holds, by id: a faulted task's worker answers early (see below). */
   private readonly answers = new Map<number, (outcome: Outcome<unknown>) => void>();
+  private readonly deadlines = new Deadlines();
 
   constructor(
     setup: Omit<WorkerSetup, 'clock'>,
@@ -49,6 +50,9 @@ export class ModulePool {
       maxThreads: limits.threads + 1,
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
+      // Piscina's run and wait histograms, which nothing reads: two clock reads in the worker and three
+      // histogram records here per task (bench/interested-hops.ts).
+      recordTiming: false,
       // The JS heap of the thread (decoded results, the module's imports); linear memory is capped in the
       // module itself (admission/memory-cap.ts). Running out ends the thread, reported as memory_limit.
       // The stack bounds the guest's recursion: V8 traps it with a RangeError, reported as stack_overflow,
@@ -95,18 +99,25 @@ export class ModulePool {
    * instantiating first, when needed). Resolves undefined, without running, when `stillWanted` says no
    * once a thread is free.
    */
-  async call(task: CallTask, stillWanted: () => boolean = () => true): Promise<Outcome<unknown> | undefined> {
-    await this.gate.enter();
-    if (!stillWanted()) {
-      this.gate.leave();
-      return undefined;
-    }
-    const id = this.nextId++;
-    return this.run(withId(task, id, this.clock.claim(id)));
+  call(task: CallTask, stillWanted: () => boolean = () => true): Promise<Outcome<unknown> | undefined> {
+    // A free thread: straight on, without a promise hop for the gate (bench/interested-hops.ts).
+    if (this.gate.tryEnter()) return this.start(task, stillWanted);
+    return this.gate.enter().then(() => this.start(task, stillWanted));
   }
 
   close(): Promise<void> {
+    this.deadlines.close();
     return this.pool.destroy();
+  }
+
+  /** A task through the gate: runs it, unless it is no longer wanted. */
+  private start(task: CallTask, stillWanted: () => boolean): Promise<Outcome<unknown> | undefined> {
+    if (!stillWanted()) {
+      this.gate.leave();
+      return Promise.resolve(undefined);
+    }
+    const id = this.nextId++;
+    return this.run(withId(task, id, this.clock.claim(id)));
   }
 
   /** Runs a task that has passed the gate; leaves the gate when the task is answered. */
@@ -116,7 +127,10 @@ export class ModulePool {
     // deadline): a main-thread stall is not counted, which only makes the bound more lenient, and it
     // spares a clock read per call.
     const waited = { ms: this.limits.call_timeout_ms };
-    const deadline = new Deadline(() => this.verdict(task, waited));
+    // A first look when the budget would be spent had the task started at once; the verdict then
+    // follows the worker's own record of when it started.
+    const load = task.kind === 'load';
+    const deadline = this.deadlines.watch(load ? this.limits.load_timeout_ms : this.limits.call_timeout_ms, load ? 'load' : 'call', () => this.verdict(task, waited));
     return new Promise((resolve) => {
       let answered = false;
       const answer = (outcome: Outcome<unknown>) => {
@@ -128,16 +142,12 @@ export class ModulePool {
       // Piscina's answer, or the worker's death, settles the task; its early answer (a fault) may have
       // answered the call already.
       const settle = (outcome: Outcome<unknown>) => {
-        deadline.clear();
+        this.deadlines.drop(deadline);
         this.answers.delete(id);
         this.clock.release(slot);
         answer(outcome);
       };
       this.answers.set(id, answer);
-      // A first look when the budget would be spent had the task started at once; the verdict then
-      // follows the worker's own record of when it started.
-      if (task.kind === 'load') deadline.reset(this.limits.load_timeout_ms, 'load');
-      else deadline.reset(this.limits.call_timeout_ms, 'call');
       // Aborting a running task makes Piscina terminate its worker and start a replacement: the only way
       // to stop a guest that never yields.
       this.pool.run(task, { signal: deadline.signal }).then(settle, (err: unknown) => {
@@ -199,9 +209,8 @@ export class ModulePool {
 }
 
 /**
- * The task as Piscina will clone it, written out field by field: an object made by spreading
- * (`{ ...task, id }`) took the structured clone's slow path, about 8 µs more per call (a third of an
- * interested_users call's overhead over a bare Piscina task, bench/README.md).
+ * The task as Piscina will clone it, written out field by field: an object made by spreading takes the
+ * structured clone's slow path (bench/interested-hops.ts; bench/README.md, Changelog).
  */
 function withId(task: CallTask, id: number, slot: number): Task {
   switch (task.kind) {

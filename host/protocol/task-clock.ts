@@ -12,7 +12,7 @@
  * (phase `busy`) while it writes the second: a worker killed while its slot is handed to the next task
  * cannot write over that task's phase (its swap fails). Times are `performance.timeOrigin +
  * performance.now()`, which agree across a process's threads (to well under a millisecond). Int32 words,
- * not one BigInt64 word: a BigInt per write cost about 1.4 µs a call, these cost a few tens of ns.
+ * not one BigInt64 word: a BigInt per write cost more than the rest of the record (bench/README.md, Changelog).
  */
 
 /** What a task is doing, in the order a task goes through them. */

@@ -61,7 +61,8 @@ export class ServedModule {
    */
   settle(callback: Callback, { outcome, durationMs }: TimedOutcome): CallResult {
     this.deliver(outcome);
-    this.report(ranReport(this.label, callback, outcome, durationMs));
+    // Built only for an embedder that asked: every call pays for it otherwise (bench/interested-hops.ts).
+    if (this.options.onModuleCall !== undefined) this.report(ranReport(this.label, callback, outcome, durationMs));
     if (outcome.ok) {
       this.health.succeeded(callback);
       return { ok: true, value: outcome.value };
