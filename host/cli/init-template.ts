@@ -100,6 +100,15 @@ test("watchers are interested in everyone, others in no one", async () => {
 });
 `;
 
+// A batch to try the router on (`route --states states.json`): Synapse's UserPresenceState fields.
+const STATES = `[
+  {"user_id": "@bob:example.org", "state": "online", "last_active_ts": 1733000000000,
+   "last_federation_update_ts": 0, "last_user_sync_ts": 0, "status_msg": null, "currently_active": true},
+  {"user_id": "@ceo:example.org", "state": "online", "last_active_ts": 1733000000000,
+   "last_federation_update_ts": 0, "last_user_sync_ts": 0, "status_msg": "board meeting", "currently_active": true}
+]
+`;
+
 function readme(name: string): string {
   return `# ${name}
 
@@ -116,6 +125,7 @@ npx presence-sandbox check --config presence-sandbox.yaml   # do the two callbac
 
 - \`index.ts\`: the router (the SDK's API: node_modules/presence-sandbox/docs/abi.md).
 - \`presence-sandbox.yaml\`: the module and its config, as an operator serves it.
+- \`states.json\`: a batch of presence states to route.
 - \`asconfig.json\` extends \`presence-sandbox/asconfig.json\`, the compiler settings the host expects.
 `;
 }
@@ -143,6 +153,7 @@ export function templateFiles(name: string, versions: TemplateVersions): Record<
     'index.ts': ROUTER,
     'presence-sandbox.yaml': projectConfig(name),
     'test/router.test.mjs': UNIT_TEST,
+    'states.json': STATES,
     'README.md': readme(name),
     '.gitignore': 'node_modules/\nbuild/\n',
   };

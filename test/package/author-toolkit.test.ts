@@ -56,7 +56,7 @@ describe('a module project made by init, built by build', () => {
   }, BUILD_TIMEOUT_MS);
 
   it('init writes the router, its config, a unit test, a README and the project files', () => {
-    for (const f of ['index.ts', 'presence-sandbox.yaml', 'test/router.test.mjs', 'README.md', 'package.json', 'asconfig.json', 'tsconfig.json']) {
+    for (const f of ['index.ts', 'presence-sandbox.yaml', 'test/router.test.mjs', 'states.json', 'README.md', 'package.json', 'asconfig.json', 'tsconfig.json']) {
       expect(existsSync(join(project, f)), f).toBe(true);
     }
     expect(readFileSync(join(project, 'index.ts'), 'utf8')).toContain('from "presence-sandbox/guest-sdk"');
@@ -81,6 +81,13 @@ describe('a module project made by init, built by build', () => {
     expect(route.stderr).toBe('');
     expect(route.code).toBe(0);
     expect(JSON.parse(route.stdout)).toEqual({ '@helpdesk:example.org': [BATCH[0], BATCH[2]] });
+
+    // The README's command, on the batch init wrote: the hidden user's state reaches nobody.
+    const written = JSON.parse(readFileSync(join(project, 'states.json'), 'utf8')) as { user_id: string }[];
+    const readme = await runInstalled(installed, ['route', '--config', config, '--states', join(project, 'states.json')]);
+    expect(readme.stderr).toBe('');
+    expect(readme.code).toBe(0);
+    expect(JSON.parse(readme.stdout)).toEqual({ '@helpdesk:example.org': written.filter((s) => s.user_id !== '@ceo:example.org') });
 
     const check = await runInstalled(installed, ['check', '--config', config, '--runs', '25', '--seed', '17']);
     expect(check.stderr).toBe('');
