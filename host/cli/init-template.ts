@@ -1,6 +1,7 @@
 /**
  * The files `presence-sandbox init DIR` writes: a module author's project outside this repo. The router
- * uses only the SDK's public API (presence-sandbox/guest-sdk), like modules/example_presence_router; the
+ * is a RouteTable on the SDK's public API (presence-sandbox/guest-sdk), like modules/example_presence_router
+ * (the same router under other key names), so an author who extends it keeps both callbacks consistent; the
  * unit test uses only the host's public API (PresenceHost) and node:test, so it needs nothing installed
  * beyond what `npm install` of this package.json brings.
  */
@@ -13,45 +14,24 @@ export interface TemplateVersions {
 }
 
 const ROUTER = `// A presence router: every state whose user is not in hidden_users goes to each user in watchers
-// (a help desk, an audit account), and the watchers are interested in everyone. Edit freely; keep the
-// two callbacks consistent (\`npx presence-sandbox check --config presence-sandbox.yaml\`).
+// (a help desk, an audit account), and the watchers are interested in everyone. It is a route table:
+// the SDK derives both callbacks from the same declarations, so they agree however you extend it
+// (receive, route, group, routeServer: node_modules/presence-sandbox/docs/abi.md). Check it with
+// \`npx presence-sandbox check --config presence-sandbox.yaml\`.
 
-import {
-  Batch, Config, Field, InterestedUsers, PresenceRouter, Routing, UserIdSet, registerRouter,
-} from "presence-sandbox/guest-sdk";
+import { Config, Field, PresenceRouter, RouteTable, registerRouter } from "presence-sandbox/guest-sdk";
 
 export * from "presence-sandbox/guest-sdk/exports";
 /** The router reads only user IDs, so the host sends nothing else. */
 // @ts-ignore: decorator (@global lets the SDK see the declaration)
 @global export const presence_fields: i32 = Field.USER_ID;
 
-class WatchersRouter extends PresenceRouter {
-  private readonly watchers: UserIdSet;
-  private readonly hidden: UserIdSet;
-
-  constructor(config: Config) {
-    super();
-    config.allowKeys(["watchers", "hidden_users"]);
-    this.watchers = config.userIdSet("watchers");
-    this.hidden = config.userIdSet("hidden_users");
-  }
-
-  getUsersForBatch(states: Batch): Routing {
-    const visible: i32[] = [];
-    for (let i = 0; i < states.length; i++) {
-      if (!this.hidden.hasUserOf(states, i)) visible.push(i);
-    }
-    const routing = new Routing();
-    for (let i = 0; i < this.watchers.size; i++) routing.addIndices(this.watchers.at(i), visible);
-    return routing;
-  }
-
-  getInterestedUsers(userId: string): InterestedUsers {
-    return this.watchers.has(userId) ? InterestedUsers.all() : new InterestedUsers();
-  }
-}
-
-registerRouter((config: Config): PresenceRouter => new WatchersRouter(config));
+registerRouter((config: Config): PresenceRouter => {
+  config.allowKeys(["watchers", "hidden_users"]);
+  return new RouteTable()
+    .receiveAll(config.userIdBytesList("watchers"))
+    .exclude(config.userIdBytesList("hidden_users"));
+});
 `;
 
 function projectConfig(name: string): string {
@@ -123,7 +103,8 @@ npx presence-sandbox route --config presence-sandbox.yaml --states states.json
 npx presence-sandbox check --config presence-sandbox.yaml   # do the two callbacks agree?
 \`\`\`
 
-- \`index.ts\`: the router (the SDK's API: node_modules/presence-sandbox/docs/abi.md).
+- \`index.ts\`: the router, a route table (a walk-through: node_modules/presence-sandbox/docs/authoring.md;
+  the SDK's API: node_modules/presence-sandbox/docs/abi.md).
 - \`presence-sandbox.yaml\`: the module and its config, as an operator serves it.
 - \`states.json\`: a batch of presence states to route.
 - \`asconfig.json\` extends \`presence-sandbox/asconfig.json\`, the compiler settings the host expects.

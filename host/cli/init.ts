@@ -12,8 +12,9 @@ export const initCommand: Command = {
   usage: `Usage: presence-sandbox init [DIR]
 
 Writes a module author's project into DIR (default: the current folder), which must be empty or absent:
-  index.ts               a presence router written with the guest SDK (presence-sandbox/guest-sdk)
+  index.ts               a presence router: a route table of the guest SDK (presence-sandbox/guest-sdk)
   presence-sandbox.yaml  the module and its config, as an operator serves it
+  states.json            a batch of presence states to try it on (route --states states.json)
   test/router.test.mjs   a unit test through the real host (npm test)
   package.json           devDependencies presence-sandbox and assemblyscript; scripts build and test
   asconfig.json          extends presence-sandbox/asconfig.json; tsconfig.json for editors

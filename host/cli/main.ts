@@ -31,6 +31,14 @@ Environment variables (a flag given wins over its variable; an empty one counts 
 ${Object.entries(FLAG_ENVIRONMENT).map(([flag, variable]) => `  ${variable.padEnd(28)}--${flag}`).join('\n')}
   ${'LOG_LEVEL'.padEnd(28)}--log-level, when ${FLAG_ENVIRONMENT['log-level']} is unset`;
 
+// `presence-sandbox route ... | head`: once the reader is gone, nothing more can be said; stop at once
+// with status 0, as Unix tools do, rather than die of an unhandled 'error' event with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`error: writing to stdout: ${err.message}\n`);
+  process.exit(1);
+});
+
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
