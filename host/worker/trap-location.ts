@@ -45,9 +45,9 @@ export class TrapLocator {
   private authorPosition(err: Error): SourcePosition | undefined {
     const table = this.decoded();
     if (table === undefined) return undefined;
+    const { inserted, codeShift } = this.setup;
     let first: SourcePosition | undefined;
     for (const offset of wasmOffsets(err)) {
-      const { inserted, codeShift } = this.setup;
       const position = lookup(table, (inserted === undefined ? offset : originalOffset(inserted, offset)) + codeShift);
       if (position === undefined) continue;
       if (isAuthorFile(position.source)) return position;
