@@ -1,26 +1,28 @@
 // Builds every modules/<name>/ that has an index.ts into modules/<name>/build/{release,debug}.wasm with
-// the AssemblyScript compiler's programmatic API and the targets in asconfig.json, then checks that
-// each binary imports nothing outside docs/abi.md's allow-list, so a stray `env.seed` or `env.trace`
-// fails the build here instead of at load time. Modules written in Rust (a src/lib.rs) are built by
-// build-rust.mjs, when Debian's rustc is installed; without it they are skipped with the install command,
-// and the other modules still build (the Rust module's tests then fail, naming that command).
+// the AssemblyScript compiler's programmatic API and the targets in asconfig.json, then admits each
+// binary with the host's own static checks (dist/host/admission/check-file.js, as `presence-sandbox
+// build` does: imports against docs/abi.md's allow-list, exports, markers, features, sizes), so a stray
+// `env.seed` or `env.trace` fails the build here, with the host's refusal, instead of at load time; the
+// host is compiled first (`npm run build` runs build:host, then this). Modules written in Rust (a
+// src/lib.rs) are built by build-rust.mjs, when Debian's rustc is installed; without it they are skipped
+// with the install command, and the other modules still build (the Rust module's tests then fail,
+// naming that command).
 //
 //     node modules/build.mjs                      # every module
 //     node modules/build.mjs example_presence_router
 
 import asc from "assemblyscript/asc";
 import { existsSync, readdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker, isMainThread, parentPort } from "node:worker_threads";
 import { RUSTC, RUST_INSTALL_HINT, buildRust, rustModules, rustcAvailable } from "./build-rust.mjs";
 
 const modulesDir = dirname(fileURLToPath(import.meta.url));
 const root = dirname(modulesDir);
 const TARGETS = ["release", "debug"];
-const ALLOWED_IMPORTS = new Set(["presence.log", "presence.send_local_online_presence_to", "env.abort"]);
+const ADMISSION = join(root, "dist", "host", "admission", "check-file.js");
 
 function moduleNames(only) {
   const all = readdirSync(modulesDir, { withFileTypes: true })
@@ -35,9 +37,8 @@ function moduleNames(only) {
 
 async function compile(name, target) {
   const outFile = rustModules().includes(name) ? relative(root, await buildRust(name, target)) : await compileAssemblyScript(name, target);
-  const imports = WebAssembly.Module.imports(await WebAssembly.compile(await readFile(join(root, outFile))));
-  const stray = imports.map((i) => `${i.module}.${i.name}`).filter((i) => !ALLOWED_IMPORTS.has(i));
-  if (stray.length > 0) throw new Error(`${name} (${target}): imports outside the ABI allow-list: ${stray.join(", ")}`);
+  const { checkModuleFile } = await import(pathToFileURL(ADMISSION).href);
+  await checkModuleFile(join(root, outFile), outFile);
   return outFile;
 }
 
@@ -90,6 +91,7 @@ if (!isMainThread) {
     const only = process.argv.slice(2);
     let names = moduleNames(only);
     if (names.length === 0) throw new Error("no modules/<name>/index.ts found");
+    if (!existsSync(ADMISSION)) throw new Error(`no ${relative(root, ADMISSION)}: the host's admission checks every module built; compile the host first (npm run build:host)`);
     if (!rustcAvailable()) {
       const rust = names.filter((n) => rustModules().includes(n));
       if (rust.length > 0 && only.length > 0) throw new Error(`no ${RUSTC} to build ${rust.join(", ")}: ${RUST_INSTALL_HINT}`);

@@ -41,7 +41,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
   checkPin(spec, file, bytes);
   const maxPages = Math.floor(limits.max_memory_bytes / WASM_PAGE_BYTES);
   const sourceMap = await readSourceMapFile(file);
-  const { module, fields, codeShift } = await compileAndInspect(bytes, spec.label, limits);
+  const { module, fields, offsets } = await compileAndInspect(bytes, spec.label, limits, sourceMap !== undefined);
   let config: Uint8Array;
   try {
     config = configPackr.pack(spec.config);
@@ -57,7 +57,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxInterestedUsers: limits.max_interested_users,
     maxResultEntries: limits.max_result_entries,
     ...(limits.fuel_metering ? { fuel: { perCall: limits.max_fuel_per_call, init: limits.max_fuel_init } } : {}),
-    ...(sourceMap === undefined || codeShift === undefined ? {} : { sourceMap: { text: sourceMap, codeShift } }),
+    ...(sourceMap === undefined || offsets === undefined ? {} : { sourceMap: { text: sourceMap, ...offsets } }),
   };
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them

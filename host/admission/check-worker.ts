@@ -7,5 +7,5 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { SandboxLimits } from '../config/schema.js';
 import { checkStatically } from './static-check.js';
 
-const { bytes, limits } = workerData as { bytes: Uint8Array<ArrayBuffer>; limits: SandboxLimits };
-parentPort!.postMessage(await checkStatically(bytes, limits));
+const { bytes, limits, mapOffsets } = workerData as { bytes: Uint8Array<ArrayBuffer>; limits: SandboxLimits; mapOffsets: boolean };
+parentPort!.postMessage(await checkStatically(bytes, limits, mapOffsets));

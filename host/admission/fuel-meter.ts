@@ -20,6 +20,7 @@
  */
 import { RefusalReason } from '../errors.js';
 import { FUEL_EXPORT, START_EXPORT } from '../protocol/abi.js';
+import { InsertedRunsBuilder } from './inserted-runs.js';
 import { type CodeMeter, scanCode } from './opcodes.js';
 import { Refusal } from './refusal.js';
 import { Malformed, SectionId, payload, writeU32, type Section } from './sections.js';
@@ -43,8 +44,18 @@ const utf8Decoder = new TextDecoder();
 /** The new payloads of the sections metering changes; `null` removes the section (the start section). */
 export type FuelSections = Map<Section, ArrayLike<number> | null>;
 
-/** Meters the module's code: the sections to replace, or a Refusal, Malformed or UnknownOpcode. */
-export function meterFuel(bytes: Uint8Array, structure: ModuleStructure): FuelSections {
+export interface MeteredModule {
+  sections: FuelSections;
+  /** With `mapOffsets`: the bytes inserted into the code (inserted-runs.ts), offsets relative to its payload. */
+  inserted?: InsertedRunsBuilder;
+}
+
+/**
+ * Meters the module's code: the sections to replace, or a Refusal, Malformed or UnknownOpcode. With
+ * `mapOffsets` (a module with a source map), also where it inserted bytes into the code.
+ */
+export function meterFuel(bytes: Uint8Array, structure: ModuleStructure, mapOffsets = false): MeteredModule {
+  const inserted = mapOffsets ? new InsertedRunsBuilder() : undefined;
   const counter = structure.globals.length; // imported globals are refused: the defined ones are all
   const sections = new Map<Section, ArrayLike<number> | null>();
   const find = (id: number) => structure.sections.find((s) => s.id === id);
@@ -65,11 +76,11 @@ export function meterFuel(bytes: Uint8Array, structure: ModuleStructure): FuelSe
   }
   sections.set(exports, withExports(bytes, exports, counter, startFunction));
   if (structure.code !== undefined) {
-    const rewriter = new CodeRewriter(bytes, counter, structure.code);
+    const rewriter = new CodeRewriter(bytes, counter, structure.code, inserted);
     scanCode(bytes, structure.code.payloadStart, structure.code.end, rewriter);
     sections.set(structure.code, rewriter.payload());
   }
-  return sections;
+  return { sections, ...(inserted === undefined ? {} : { inserted }) };
 }
 
 /** The counter's global entry: `(global (mut i64) (i64.const 0))`. */
@@ -115,7 +126,9 @@ const ELSE = 0x05;
 /**
  * Rebuilds the code section as the walk goes: each function's body is copied with a charge at the start
  * of each region (and a check after it at each loop header, and at the entry of a function that calls),
- * and its size written anew. Only bytes are inserted; no instruction of the module changes.
+ * and its size written anew. Only bytes are inserted; no instruction of the module changes, and the
+ * function count is copied as written, so every byte of the module's code keeps its place but for the
+ * runs inserted before it (which `inserted`, when given, records).
  *
  * The regions: a function's body, and each loop's body (charged on every iteration), each without the
  * loops nested in it. Blocks and both arms of an if belong to the region around them, and so does the
@@ -143,11 +156,14 @@ class CodeRewriter implements CodeMeter {
   private readonly kinds: number[] = [];
   private readonly around: { region: number; cost: number }[] = [];
   private region = 0;
+  /** Where the current function's size starts in the module: after the count, then after each body. */
+  private sizeStart: number;
 
   constructor(
     private readonly bytes: Uint8Array,
     readonly globals: number,
     code: Section,
+    private readonly inserted: InsertedRunsBuilder | undefined,
   ) {
     this.get = [GLOBAL_GET, ...writeU32(globals)];
     this.set = [GLOBAL_SET, ...writeU32(globals)];
@@ -155,7 +171,9 @@ class CodeRewriter implements CodeMeter {
     // Metering adds a few bytes a region: start with room for half as much again.
     this.out = new Uint8Array(Math.ceil((code.end - code.payloadStart) * 1.5) + 16);
     const r = payload(bytes, code);
-    this.append(writeU32(r.u32()));
+    r.u32();
+    this.append(bytes.subarray(code.payloadStart, r.at));
+    this.sizeStart = r.at;
   }
 
   begin(localsStart: number, at: number): void {
@@ -198,12 +216,18 @@ class CodeRewriter implements CodeMeter {
     const charges = costs.map((cost, i) => this.charge(cost, checks[i]!));
     let size = bodyEnd - this.localsStart;
     for (const charge of charges) size += charge.length;
-    this.append(writeU32(size));
+    // A size written longer than needed (a padded LEB128) stays as long, so the size only ever grows.
+    const sizeLength = this.localsStart - this.sizeStart;
+    const written = writeU32(size, sizeLength);
+    this.inserted?.add(this.length, written.length - sizeLength);
+    this.append(written);
     this.append(bytes.subarray(this.localsStart, starts[0]));
     for (let i = 0; i < starts.length; i++) {
+      this.inserted?.add(this.length, charges[i]!.length);
       this.append(charges[i]!);
       this.append(bytes.subarray(starts[i], i + 1 < starts.length ? starts[i + 1] : bodyEnd));
     }
+    this.sizeStart = bodyEnd;
   }
 
   payload(): Uint8Array {

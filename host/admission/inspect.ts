@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { RefusalReason, moduleRefused } from '../errors.js';
 import type { SandboxLimits } from '../config/schema.js';
-import type { StaticCheckAnswer } from './static-check.js';
+import type { CodeOffsets, StaticCheckAnswer } from './static-check.js';
 
 const checkWorkerFile = new URL('./check-worker.js', import.meta.url);
 
@@ -19,17 +19,20 @@ const CHECK_WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSize
 export interface InspectedModule {
   module: WebAssembly.Module;
   fields: number;
-  /** Byte offset in the binary as built minus the one in `module` (static-check.ts codeShift); absent when fuel metering rewrote the code. */
-  codeShift?: number;
+  /** With `mapOffsets`: how an offset in `module` becomes one in the binary as built (for its source map). */
+  offsets?: CodeOffsets;
 }
 
-/** Resolves the compiled, capped module; `bytes` is moved to the worker and unusable afterwards. */
-export function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: string, limits: SandboxLimits): Promise<InspectedModule> {
+/**
+ * Resolves the compiled, capped module; `bytes` is moved to the worker and unusable afterwards.
+ * `mapOffsets`: also work out `offsets` (for a module with a source map; a little more work when metered).
+ */
+export function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: string, limits: SandboxLimits, mapOffsets = false): Promise<InspectedModule> {
   return new Promise((resolve, reject) => {
     let worker: Worker;
     try {
       worker = new Worker(checkWorkerFile, {
-        workerData: { bytes, limits },
+        workerData: { bytes, limits, mapOffsets },
         transferList: [bytes.buffer],
         resourceLimits: CHECK_WORKER_LIMITS,
       });
@@ -45,7 +48,7 @@ export function compileAndInspect(bytes: Uint8Array<ArrayBuffer>, label: string,
     };
     worker.once('message', (answer: StaticCheckAnswer) => {
       settled = true;
-      if (answer.ok) resolve({ module: answer.module, fields: answer.fields, codeShift: answer.codeShift });
+      if (answer.ok) resolve({ module: answer.module, fields: answer.fields, ...(answer.offsets === undefined ? {} : { offsets: answer.offsets }) });
       else reject(moduleRefused(label, answer.reason, answer.message));
     });
     worker.once('error', (err: Error) => fail(`the admission check failed: ${err.message}`));

@@ -130,14 +130,15 @@ export function payload(bytes: Uint8Array, section: Section): Reader {
   return new Reader(bytes, section.payloadStart, section.end);
 }
 
-export function writeU32(value: number): number[] {
+/** `value` as an unsigned LEB128, padded with continuation bytes to at least `minLength` bytes (at most 5). */
+export function writeU32(value: number, minLength = 1): number[] {
   const out: number[] = [];
   do {
     let b = value % 128;
     value = Math.floor(value / 128);
-    if (value > 0) b |= 0x80;
+    if (value > 0 || out.length + 1 < minLength) b |= 0x80;
     out.push(b);
-  } while (value > 0);
+  } while (value > 0 || out.length < minLength);
   return out;
 }
 

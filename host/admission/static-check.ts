@@ -4,6 +4,9 @@
  * table caps into the binary, meter its fuel (fuel-meter.ts, unless sandbox.fuel_metering is off), then
  * compile it with the engine while (or, metered, after) walking its code for refused features. No guest
  * code runs here: instantiation, and so the start function, happens in a pool worker.
+ *
+ * With `mapOffsets` (the module has a source map), the answer also says how to turn an offset in the
+ * compiled module back into one in the binary as built (worker/trap-location.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { RefusalReason } from '../errors.js';
@@ -12,6 +15,7 @@ import { WASM_PAGE_BYTES } from '../protocol/abi.js';
 import { checkContract } from './contract.js';
 import { readFields } from './fields.js';
 import { meterFuel } from './fuel-meter.js';
+import type { InsertedRunsBuilder, InsertedRuns } from './inserted-runs.js';
 import { cappedMemorySection } from './memory-cap.js';
 import { UnknownOpcode, scanCode } from './opcodes.js';
 import { Refusal } from './refusal.js';
@@ -20,13 +24,20 @@ import { readStructure, type ModuleStructure } from './structure.js';
 import { cappedTableSection } from './table-cap.js';
 
 export type StaticCheckAnswer =
-  // codeShift: absent when the code itself was rewritten (fuel metering), so a source map no longer fits.
-  | { ok: true; module: WebAssembly.Module; fields: number; featureCheckMs: number; compileMs: number; fuelMeterMs?: number; codeShift?: number }
+  | { ok: true; module: WebAssembly.Module; fields: number; featureCheckMs: number; compileMs: number; fuelMeterMs?: number; offsets?: CodeOffsets }
   | { ok: false; reason: RefusalReason; message: string };
 
-export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
+/** From an offset in the compiled module to one in the binary as built: `originalOffset(inserted, offset) + codeShift`. */
+export interface CodeOffsets {
+  /** How far the code section moved back when sections before it were rewritten (caps, metering's). */
+  codeShift: number;
+  /** Metered: the bytes fuel metering inserted into the code (inserted-runs.ts), in the compiled module's offsets. */
+  inserted?: InsertedRuns;
+}
+
+export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits, mapOffsets = false): Promise<StaticCheckAnswer> {
   try {
-    return await check(bytes, limits);
+    return await check(bytes, limits, mapOffsets);
   } catch (err) {
     if (err instanceof Refusal) return { ok: false, reason: err.reason, message: err.message };
     if (err instanceof Malformed) return notWasm(err.message);
@@ -34,7 +45,7 @@ export async function checkStatically(bytes: Uint8Array<ArrayBuffer>, limits: Sa
   }
 }
 
-async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Promise<StaticCheckAnswer> {
+async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits, mapOffsets: boolean): Promise<StaticCheckAnswer> {
   const structure = readStructure(bytes, limits);
   checkContract(structure);
   const fields = readFields(structure);
@@ -43,7 +54,7 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
   if (memory !== undefined) replacements.set(sectionOf(structure.sections, SectionId.MEMORY), memory);
   const tables = cappedTableSection(structure.tables, limits.max_table_elements);
   if (tables !== undefined) replacements.set(sectionOf(structure.sections, SectionId.TABLE), tables);
-  if (limits.fuel_metering) return compileMetered(bytes, structure, replacements, fields);
+  if (limits.fuel_metering) return compileMetered(bytes, structure, replacements, fields, mapOffsets);
 
   // The engine compiles on its own threads while this one walks the code: the two overlap.
   const started = performance.now();
@@ -58,7 +69,7 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
   }
   const featureCheckMs = performance.now() - started;
   const checked = answer(await compiled, unknown, featureCheckMs, fields);
-  return checked.ok ? { ...checked, codeShift: codeShift(bytes, served) } : checked;
+  return checked.ok && mapOffsets ? { ...checked, offsets: { codeShift: codeShift(bytes, served) } } : checked;
 }
 
 /**
@@ -66,19 +77,30 @@ async function check(bytes: Uint8Array<ArrayBuffer>, limits: SandboxLimits): Pro
  * engine compiles the metered binary after it. When the walk stops at something it does not know, the
  * module as written (capped) is compiled instead, to tell an invalid module from a refused feature.
  */
-async function compileMetered(bytes: Uint8Array<ArrayBuffer>, structure: ModuleStructure, replacements: Map<Section, ArrayLike<number> | null>, fields: number): Promise<StaticCheckAnswer> {
+async function compileMetered(
+  bytes: Uint8Array<ArrayBuffer>,
+  structure: ModuleStructure,
+  replacements: Map<Section, ArrayLike<number> | null>,
+  fields: number,
+  mapOffsets: boolean,
+): Promise<StaticCheckAnswer> {
   const started = performance.now();
   let unknown: string | undefined;
+  let inserted: InsertedRunsBuilder | undefined;
   try {
-    for (const [section, body] of meterFuel(bytes, structure)) replacements.set(section, body);
+    const metered = meterFuel(bytes, structure, mapOffsets);
+    for (const [section, body] of metered.sections) replacements.set(section, body);
+    inserted = metered.inserted;
   } catch (err) {
     if (!(err instanceof UnknownOpcode || err instanceof Malformed)) throw err;
     unknown = err.message;
   }
   const fuelMeterMs = performance.now() - started;
-  const result = await compile(replacePayloads(bytes, replacements));
-  const checked = answer(result, unknown, fuelMeterMs, fields);
-  return checked.ok ? { ...checked, fuelMeterMs } : checked;
+  const served = replacePayloads(bytes, replacements);
+  const checked = answer(await compile(served), unknown, fuelMeterMs, fields);
+  if (!checked.ok) return checked;
+  if (inserted === undefined) return { ...checked, fuelMeterMs };
+  return { ...checked, fuelMeterMs, offsets: { codeShift: codeShift(bytes, served), inserted: inserted.build(codeStart(served)) } };
 }
 
 function compile(bytes: Uint8Array<ArrayBuffer>): Promise<{ module: WebAssembly.Module; compileMs: number } | { error: Error }> {
@@ -111,8 +133,12 @@ function answer(
  * offset in the compiled module into one in the binary as built, which its source map describes.
  */
 function codeShift(built: Uint8Array, served: Uint8Array): number {
-  const codeStart = (bytes: Uint8Array) => readSections(bytes).find((s) => s.id === SectionId.CODE)?.payloadStart ?? 0;
   return served === built ? 0 : codeStart(built) - codeStart(served);
+}
+
+/** Where the code section's payload starts (0 without one: then no offset is in code anyway). */
+function codeStart(bytes: Uint8Array): number {
+  return readSections(bytes).find((s) => s.id === SectionId.CODE)?.payloadStart ?? 0;
 }
 
 function sectionOf(sections: Section[], id: number): Section {

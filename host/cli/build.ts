@@ -5,12 +5,10 @@
  * that `serve` or `route` would refuse fails here, with the same message and exit code.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compileAndInspect } from '../admission/inspect.js';
-import { DEFAULT_LIMITS } from '../config/schema.js';
+import { checkModuleFile } from '../admission/check-file.js';
 import { PresenceHost } from '../presence-host.js';
 import { UsageError, type Command } from './usage.js';
 
@@ -61,7 +59,7 @@ Options:
 
 /** Admission's static checks (imports, exports, ABI version, sizes) under the default limits. */
 async function admitStatically(dir: string, file: string): Promise<void> {
-  await compileAndInspect(new Uint8Array(await readFile(join(dir, file))), file, DEFAULT_LIMITS);
+  await checkModuleFile(join(dir, file), file);
 }
 
 /** The project's own assemblyscript (its version is the author's choice), found as Node would from DIR. */

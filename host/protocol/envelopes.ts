@@ -22,7 +22,7 @@ export interface WorkerSetup {
   maxResultEntries: number;
   /** The module is fuel-metered (admission/fuel-meter.ts) with these budgets; absent when metering is off. */
   fuel?: FuelBudget;
-  /** The module's source map, when one was found next to it and its code is as built (worker/trap-location.ts). */
+  /** The module's source map, when one was found next to it (worker/trap-location.ts). */
   sourceMap?: SourceMapSetup;
 }
 
@@ -32,11 +32,17 @@ export interface FuelBudget {
   init: number;
 }
 
-/** A source map as admission found it: its text (size-capped, not yet parsed) and where the code moved. */
+/**
+ * A source map as admission found it: its text (size-capped, not yet parsed) and where the code moved.
+ * An offset in the compiled binary is, in the binary as built, `originalOffset(inserted, offset) + codeShift`
+ * (admission/inserted-runs.ts), or `offset + codeShift` without `inserted`.
+ */
 export interface SourceMapSetup {
   text: string;
-  /** Added to a byte offset in the compiled binary to get the offset in the binary as built. */
+  /** How far the code section moved back when sections before it were rewritten (caps, fuel metering). */
   codeShift: number;
+  /** Fuel metering's inserted byte runs, in the compiled binary's offsets (absent when unmetered). */
+  inserted?: Uint32Array;
 }
 
 /** `slot`: where the worker records the task's phases (task-clock.ts); -1 for none. */

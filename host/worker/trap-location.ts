@@ -2,8 +2,9 @@
  * Names where a trap happened in the author's own source, for modules that come with a source map
  * (docs/abi.md, "Where a trap happened"): an AssemblyScript bounds check aborts in `~lib/array.ts`, but
  * the author needs the line of their own that indexed the array. The error's V8 call sites give each
- * Wasm frame's byte offset in the compiled binary; admission's `codeShift` turns it into an offset in
- * the binary as built (caps rewrite sections before the code), which the map turns into a position.
+ * Wasm frame's byte offset in the compiled binary; admission's table of the bytes fuel metering inserted
+ * (`inserted`, admission/inserted-runs.ts) and its `codeShift` (caps and metering rewrite sections before
+ * the code) turn it into an offset in the binary as built, which the map turns into a position.
  *
  * Runs only for a call that already trapped, in the worker. The map is decoded on the first trap and
  * kept for the thread's life; a map that does not decode is remembered as unusable, and any surprise
@@ -11,6 +12,7 @@
  */
 import { FaultCode } from '../errors.js';
 import type { Failure, SourceMapSetup } from '../protocol/envelopes.js';
+import { originalOffset } from '../admission/inserted-runs.js';
 import { GuestAbort } from './guest-failure.js';
 import { decodeSourceMap, lookup, type SourceMapTable, type SourcePosition } from './source-map.js';
 
@@ -43,9 +45,10 @@ export class TrapLocator {
   private authorPosition(err: Error): SourcePosition | undefined {
     const table = this.decoded();
     if (table === undefined) return undefined;
+    const { inserted, codeShift } = this.setup;
     let first: SourcePosition | undefined;
     for (const offset of wasmOffsets(err)) {
-      const position = lookup(table, offset + this.setup.codeShift);
+      const position = lookup(table, (inserted === undefined ? offset : originalOffset(inserted, offset)) + codeShift);
       if (position === undefined) continue;
       if (isAuthorFile(position.source)) return position;
       first ??= position;
@@ -69,7 +72,7 @@ function isAuthorFile(source: string): boolean {
  * call sites (never by parsing the stack text, which holds function names the guest chose). Empty when
  * the stack was already formatted (nothing here formats it first).
  */
-function wasmOffsets(err: Error): number[] {
+export function wasmOffsets(err: Error): number[] {
   const prepare = Error.prepareStackTrace;
   let sites: NodeJS.CallSite[] = [];
   Error.prepareStackTrace = (_error, callSites) => {

@@ -15,9 +15,11 @@ import { runProcess, cliMain, type Run } from '../helpers/cli.js';
 const STATES = JSON.stringify([
   { user_id: '@a:x.org', state: 'online', last_active_ts: 1, last_federation_update_ts: 1, last_user_sync_ts: 1, status_msg: null, currently_active: true },
 ]);
-// Generous deadlines: a module's share never goes missing because the machine is busy.
-// Unmetered: fuel metering rewrites the code bodies, and the trap mapping reads only code as built.
-const SANDBOX = 'sandbox:\n  fuel_metering: false\n  call_timeout_ms: 60000\n  load_timeout_ms: 60000\n';
+// Generous deadlines: a module's share never goes missing because the machine is busy. Fuel metering is
+// on (the default): the trap's offsets are in the metered code, mapped back through what metering inserted.
+const SANDBOX = 'sandbox:\n  call_timeout_ms: 60000\n  load_timeout_ms: 60000\n';
+/** The same, unmetered: the code as built, only moved by the caps. */
+const UNMETERED = 'sandbox:\n  fuel_metering: false\n  call_timeout_ms: 60000\n  load_timeout_ms: 60000\n';
 /** Today's message, without a map: the position AssemblyScript's abort names, in ~lib/array.ts. */
 const STDLIB_ONLY = /users_for_states skipped \(trap\): abort: Index out of range at ~lib\/array\.ts:\d+:\d+\n/;
 
@@ -26,12 +28,12 @@ let trapLine: number;
 let unreachableLine: number;
 
 /** A folder holding the debug build as `trap.wasm`, with `map` (or none) as its `trap.wasm.map`. */
-async function moduleDir(name: string, map?: (built: string) => Promise<void>, config = '{}'): Promise<string> {
+async function moduleDir(name: string, map?: (built: string) => Promise<void>, config = '{}', sandbox = SANDBOX): Promise<string> {
   const folder = join(dir, name);
   await mkdir(folder, { recursive: true });
   await copyFile(join(dir, 'build', 'stdlib_trap.wasm'), join(folder, 'trap.wasm'));
   await map?.(join(folder, 'trap.wasm.map'));
-  await writeFile(join(folder, 'c.yaml'), `modules:\n  - module: ./trap.wasm\n    name: trap\n    config: ${config}\n${SANDBOX}`);
+  await writeFile(join(folder, 'c.yaml'), `modules:\n  - module: ./trap.wasm\n    name: trap\n    config: ${config}\n${sandbox}`);
   await writeFile(join(folder, 'states.json'), STATES);
   return folder;
 }
@@ -100,22 +102,41 @@ describe('route and interested --log-level', () => {
 });
 
 describe('a trap inside the standard library names the author\'s line (debug build, source map)', () => {
-  it('with the map next to the .wasm: the fixture\'s line, then where the stdlib aborted', async () => {
-    const folder = await moduleDir('mapped', async (map) => copyFile(join(dir, 'build', 'stdlib_trap.wasm.map'), map));
-    const run = await route(folder);
-    expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(
-      new RegExp(`^warn \\[trap\\]: users_for_states skipped \\(trap\\): abort: Index out of range at test/fixtures/as/stdlib_trap\\.ts:${trapLine}:\\d+ \\(in ~lib/array\\.ts:\\d+:\\d+\\)\\n$`),
-    );
-  });
+  const copyMap = async (map: string) => copyFile(join(dir, 'build', 'stdlib_trap.wasm.map'), map);
+  const abortAtAuthorLine = () =>
+    new RegExp(`^warn \\[trap\\]: users_for_states skipped \\(trap\\): abort: Index out of range at test/fixtures/as/stdlib_trap\\.ts:${trapLine}:\\d+ \\(in ~lib/array\\.ts:\\d+:\\d+\\)\\n$`);
 
-  it('a runtime trap in the author\'s code: its line', async () => {
-    const copyMap = async (map: string) => copyFile(join(dir, 'build', 'stdlib_trap.wasm.map'), map);
-    const folder = await moduleDir('unreachable', copyMap, '{"unreachable": true}');
-    const run = await route(folder);
-    expect(run.stderr).toMatch(
-      new RegExp(`^warn \\[trap\\]: users_for_states skipped \\(trap\\): trap: unreachable at test/fixtures/as/stdlib_trap\\.ts:${unreachableLine}:\\d+\\n$`),
-    );
+  const meterings = [
+    { metering: 'fuel metering on (the default)', tag: 'metered', sandbox: SANDBOX },
+    { metering: 'fuel metering off', tag: 'unmetered', sandbox: UNMETERED },
+  ];
+  for (const { metering, tag, sandbox } of meterings) {
+    describe(metering, () => {
+      it('with the map next to the .wasm: the fixture\'s line, then where the stdlib aborted', async () => {
+        const folder = await moduleDir(`mapped-${tag}`, copyMap, '{}', sandbox);
+        const run = await route(folder);
+        expect(run.code).toBe(0);
+        expect(run.stderr).toMatch(abortAtAuthorLine());
+      });
+
+      it('a runtime trap in the author\'s code: its line', async () => {
+        const folder = await moduleDir(`unreachable-${tag}`, copyMap, '{"unreachable": true}', sandbox);
+        const run = await route(folder);
+        expect(run.stderr).toMatch(
+          new RegExp(`^warn \\[trap\\]: users_for_states skipped \\(trap\\): trap: unreachable at test/fixtures/as/stdlib_trap\\.ts:${unreachableLine}:\\d+\\n$`),
+        );
+      });
+    });
+  }
+
+  it('route --log-level debug: the module\'s log line, then the fault at the author\'s line (metered)', async () => {
+    const folder = await moduleDir('mapped-debug', copyMap);
+    const run = await route(folder, ['--log-level', 'debug']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('{}\n');
+    const [logged, ...rest] = run.stderr.split(/(?<=\n)/);
+    expect(logged).toBe('info [trap]: routing 1 states\n');
+    expect(rest.join('')).toMatch(abortAtAuthorLine());
   });
 
   const badMaps: Record<string, (map: string) => Promise<void>> = {
