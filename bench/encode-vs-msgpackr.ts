@@ -7,7 +7,7 @@
  * module declaring `presence_fields = 0x01`, docs/abi.md "Field projection"). The encoder keeps a table of
  * the user IDs it has checked from call to call (host/routing/user-table.ts): encoding the same batch
  * again and again, as every question does, finds every user there (warm, `encode_vs_msgpackr`); the cold
- * case empties the table before each call, as for a batch of users never seen (`encode_vs_msgpackr_cold`).
+ * case empties it (and the table of status messages) before each call, as for a batch of users never seen (`encode_vs_msgpackr_cold`).
  * Its own timing loop; the reported ratios go through lib/interleave.ts's recordRatio like every other.
  */
 import { performance } from 'node:perf_hooks';
@@ -49,7 +49,8 @@ main(async () => {
   const packr = new Packr({ useRecords: false });
   const encoder = new BatchEncoder();
   const coldUsers = new UserTable();
-  const coldEncoder = new BatchEncoder(coldUsers);
+  const coldStatuses = new UserTable();
+  const coldEncoder = new BatchEncoder(coldUsers, coldStatuses);
   const buffers = new BatchBuffers();
   for (const size of BATCHES) {
     reporter.start(`batch ${size}`);
@@ -59,6 +60,7 @@ main(async () => {
       encoder: () => buffers.release(encoder.encode(states, 1 << 30, buffers, [ALL_FIELDS]).batches[0]!),
       'encoder, cold user table': () => {
         coldUsers.clear();
+        coldStatuses.clear();
         buffers.release(coldEncoder.encode(states, 1 << 30, buffers, [ALL_FIELDS]).batches[0]!);
       },
       'encoder, user IDs only': () => buffers.release(encoder.encode(states, 1 << 30, buffers, [USER_ID_FIELD]).batches[0]!),

@@ -54,6 +54,12 @@ const INITIAL_BYTES_PER_STATE = 128;
 const MIN_BYTES_PER_STATE = 8;
 /** Room for one more state than the estimate: the bytes a state takes but its status message. */
 const MAX_STATE_BYTES = 512;
+/**
+ * Status messages shorter than this (in UTF-16 code units) are kept in a table like the user IDs: at most
+ * 2 + 3 * 63 bytes each, so one call adds a bounded number of bytes per state to it.
+ */
+const TABLED_STATUS_CHARS = 64;
+const MAX_TABLED_STATUS_BYTES = 2 + 3 * (TABLED_STATUS_CHARS - 1);
 /** Bytes past a user ID that routing/user-table.ts writeStr may overwrite. */
 const STR_COPY_SLACK = 3;
 
@@ -73,11 +79,16 @@ export class BatchEncoder {
   });
   /** Bytes per state of the last call: what the next call's buffer is sized by. */
   private bytesPerState = INITIAL_BYTES_PER_STATE;
-  private readonly users = new UserTable();
   /** The call in progress's distinct states: what the dedup's handles index. */
   private distinct: UserPresenceState[] = [];
   // Handles are indices into `distinct`: a value key is built (from the object) only for a repeated user.
   private readonly repeated = new RepeatedUsers<number>((k) => stateValueKey(this.distinct[k] as unknown as Record<string, unknown>));
+
+  /** `users`: the user table kept across calls (a test passes its own to look into it). */
+  constructor(
+    private readonly users = new UserTable(),
+    private readonly statuses = new UserTable(),
+  ) {}
 
   /**
    * Checks every field of every state, and encodes the distinct states once per mask in `masks` (bit i:
@@ -102,6 +113,7 @@ export class BatchEncoder {
     const users = this.users;
     const repeated = this.repeated;
     users.beginCall();
+    this.statuses.beginCall();
     repeated.clear();
     try {
       for (let i = 0; i < states.length; i++) {
@@ -181,7 +193,7 @@ export class BatchEncoder {
     const p = presenceIndex(presence);
     if (p < 0) throw refused(i, 'state', presence);
     const out = this.out;
-    out.ensure(MAX_STATE_BYTES_BUT_STATUS + STR_COPY_SLACK);
+    out.ensure(MAX_STATE_BYTES_BUT_STATUS + MAX_TABLED_STATUS_BYTES + STR_COPY_SLACK);
     let b = out.bytes;
     let k = out.at;
     b[k++] = 0x90 | popcount(mask);
@@ -195,6 +207,15 @@ export class BatchEncoder {
       if (mask & Bit.STATUS) b[k++] = 0xc0;
     } else if (typeof status_msg !== 'string') {
       throw refused(i, 'status_msg', status_msg);
+    } else if (mask & Bit.STATUS && status_msg.length < TABLED_STATUS_CHARS) {
+      const statuses = this.statuses;
+      let e = statuses.find(status_msg);
+      if (e < 0) {
+        // A lone surrogate: else every module would fault on the caller's input (host/text.ts).
+        if (!isUnicodeText(status_msg)) throw fieldError(i, 'status_msg', NOT_UNICODE_TEXT);
+        e = statuses.add(status_msg);
+      }
+      k = statuses.writeStr(e, out.view, k);
     } else if (mask & Bit.STATUS) {
       out.at = k;
       // A lone surrogate: else every module would fault on the caller's input (host/text.ts).

@@ -63,7 +63,8 @@ export class RepeatedUsers<T> {
   constructor(private readonly valueKey: (state: T) => string) {}
 
   clear(): void {
-    this.keyed.clear();
+    // Clearing allocates a new table even when empty; most batches repeat no user.
+    if (this.keyed.size > 0) this.keyed.clear();
   }
 
   /**

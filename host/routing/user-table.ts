@@ -7,6 +7,9 @@
  * encode_vs_msgpackr, the warm and cold cases). Only checked user IDs enter, so a verdict never depends on
  * what the table holds.
  *
+ * The encoder keeps a second table of the same kind for short status messages, which also repeat from
+ * call to call (a user's status stays as it is for hours); there the dedup's bookkeeping goes unused.
+ *
  * Bounded: at the start of a call, a table past MAX_USERS users or MAX_ARENA_BYTES bytes is emptied (its
  * storage given back), so between calls it holds at most that, and during a call at most that plus the
  * call's own users (which the caller's batch, capped by sandbox.max_batch_states, holds already). Emptying
@@ -48,13 +51,18 @@ export class UserTable {
     this.call++;
   }
 
+  /** Users held. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** The entry of `userId`, or -1 when it has not been entered (or was forgotten since). */
   find(userId: unknown): number {
     // Only strings are ever entered: any other value misses, and is then refused by isUserId.
     return this.entries.get(userId as string) ?? -1;
   }
 
-  /** Enters a user ID that passed isUserId; returns its entry. */
+  /** Enters a user ID that passed isUserId, or any string without a lone surrogate; returns its entry. */
   add(userId: string): number {
     const e = this.entries.size;
     if (e === this.strStart.length) this.grow();
