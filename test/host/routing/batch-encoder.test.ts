@@ -196,20 +196,26 @@ describe('the fused batch encoder', () => {
     );
   });
 
-  it('never enters a refused user ID in its table, and refuses it again the next time', () => {
+  it('never enters a refused user ID or status message in its tables, and refuses it again the next time', () => {
     const badUserId = fc.constantFrom<unknown>('@:x.org', '@a:', '@a\0:x.org', '@a\ud800:x.org', '@a:b..c', 'a:b.c', '@' + 'a'.repeat(300) + ':x.org', 7, null, { id: '@a:b.c' });
-    const damaged = fc.tuple(fc.array(presenceState, { minLength: 1, maxLength: 6 }), fc.array(fc.tuple(fc.nat(), badUserId), { maxLength: 2 }));
+    const badStatus = fc.constantFrom<unknown>('\ud800', 'ok\udc00', 'é\ud83d', 7, false, ['x']);
+    const damage = fc.tuple(fc.nat(), fc.oneof(fc.tuple(fc.constant('user_id'), badUserId), fc.tuple(fc.constant('status_msg'), badStatus)));
+    const damaged = fc.tuple(fc.array(presenceState, { minLength: 1, maxLength: 6 }), fc.array(damage, { maxLength: 2 }));
     const users = new UserTable();
-    const encoder = new BatchEncoder(users);
+    const statuses = new UserTable();
+    const encoder = new BatchEncoder(users, statuses);
     const buffers = new BatchBuffers();
     fc.assert(
-      fc.property(damaged, ([states, damage]) => {
+      fc.property(damaged, mask, ([states, damages], m) => {
         const copy: Record<string, unknown>[] = states.map((s) => ({ ...s }));
-        for (const [i, bad] of damage) copy[i % copy.length]!.user_id = bad;
-        // Twice: the second call meets a table that has seen the first.
+        for (const [i, [field, bad]] of damages) copy[i % copy.length]![field] = bad;
+        // Twice: the second call meets tables that have seen the first.
         for (let round = 0; round < 2; round++) {
-          expect(verdict(() => encoder.encode(copy, 1000, buffers, [ALL]))).toEqual(verdict(() => referenceEncode(copy, 1000)));
-          for (const s of copy) if (!isUserId(s.user_id)) expect(users.find(s.user_id)).toBe(-1);
+          expect(verdict(() => encoder.encode(copy, 1000, buffers, [m, ALL]))).toEqual(verdict(() => referenceEncode(copy, 1000)));
+          for (const s of copy) {
+            if (!isUserId(s.user_id)) expect(users.find(s.user_id)).toBe(-1);
+            if (typeof s.status_msg !== 'string' || !s.status_msg.isWellFormed()) expect(statuses.find(s.status_msg)).toBe(-1);
+          }
         }
       }),
     );
