@@ -7,7 +7,8 @@
  * module declaring `presence_fields = 0x01`, docs/abi.md "Field projection"). The encoder keeps a table of
  * the user IDs it has checked from call to call (host/routing/user-table.ts): encoding the same batch
  * again and again, as every question does, finds every user there (warm, `encode_vs_msgpackr`); the cold
- * case empties it (and the table of status messages) before each call, as for a batch of users never seen (`encode_vs_msgpackr_cold`).
+ * case empties it (and the table of status messages) before each call, as for a batch of users never
+ * seen (`encode_vs_msgpackr_cold`).
  * Its own timing loop; the reported ratios go through lib/interleave.ts's recordRatio like every other.
  */
 import { performance } from 'node:perf_hooks';
