@@ -6,8 +6,10 @@
  * (routing/distinct.ts), so only distinct states go on the wire and indices map back to the first object
  * given.
  *
- * This runs on the main thread for every call and every state, so it allocates nothing per state but a
- * map entry in the dedup (bench question encode_vs_msgpackr).
+ * This runs on the main thread for every call and every state, so it allocates nothing per state, and
+ * writes the batch straight into the shared buffer the workers read. User IDs and short status messages
+ * it has checked in earlier calls come from tables kept across calls (routing/user-table.ts): one Map
+ * lookup instead of a check and an encoding (bench question encode_vs_msgpackr, warm and cold).
  */
 import { Buffer } from 'node:buffer';
 import { clip, describe, inputError, type SandboxError } from '../errors.js';
@@ -49,11 +51,11 @@ const enum Bit {
  * str8 header), the longest presence state, three float64 timestamps and a bool. One ensure per state.
  */
 const MAX_STATE_BYTES_BUT_STATUS = 1 + 2 + 255 + 1 + 23 + 3 * 9 + 1;
-/** A bound on the bytes per state of a call's buffer when no call has been seen yet (most are 60-100). */
+/** Bytes per state of the first call's buffer, before any call has been measured: more than most states take. */
 const INITIAL_BYTES_PER_STATE = 128;
 const MIN_BYTES_PER_STATE = 8;
-/** Room for one more state than the estimate: the bytes a state takes but its status message. */
-const MAX_STATE_BYTES = 512;
+/** Bytes beyond the estimate in a call's first buffer: a state or so more, before the buffer must grow. */
+const ESTIMATE_SLACK_BYTES = 512;
 /**
  * Status messages shorter than this (in UTF-16 code units) are kept in a table like the user IDs: at most
  * 2 + 3 * 63 bytes each, so one call adds a bounded number of bytes per state to it.
@@ -69,7 +71,7 @@ const TIMESTAMP_FIELDS = ['last_active_ts', 'last_federation_update_ts', 'last_u
 /** The msgpack str of each presence state, by its index in PRESENCE_STATES (state-fields.ts presenceIndex). */
 const PRESENCE_STRS: readonly Uint8Array[] = PRESENCE_STATES.map((s) => Uint8Array.from([0xa0 | s.length, ...Buffer.from(s, 'latin1')]));
 
-/** One per host (hosts share nothing): its scratch buffer and its user table are reused from call to call. */
+/** One per host (hosts share nothing): its tables are kept from call to call. */
 export class BatchEncoder {
   /** The call in progress's shared buffers: the writer writes the batch straight into one of them. */
   private buffers: BatchBuffers | null = null;
@@ -84,7 +86,7 @@ export class BatchEncoder {
   // Handles are indices into `distinct`: a value key is built (from the object) only for a repeated user.
   private readonly repeated = new RepeatedUsers<number>((k) => stateValueKey(this.distinct[k] as unknown as Record<string, unknown>));
 
-  /** `users`: the user table kept across calls (a test passes its own to look into it). */
+  /** The tables kept across calls, of user IDs and of short status messages (tests pass their own to look into them). */
   constructor(
     private readonly users = new UserTable(),
     private readonly statuses = new UserTable(),
@@ -103,10 +105,10 @@ export class BatchEncoder {
     let union = 1;
     for (const mask of masks) union |= mask;
     const out = this.out;
-    // Written in place: a copy into a SharedArrayBuffer costs some 15 times one into plain memory, for
+    // Written in place: a copy into a SharedArrayBuffer costs many times one into plain memory, for
     // the whole batch (bench question encode_vs_msgpackr).
     this.buffers = buffers;
-    out.writeInto(this.sharedBuffer(HEADER_ROOM + states.length * this.bytesPerState + MAX_STATE_BYTES), HEADER_ROOM);
+    out.writeInto(this.sharedBuffer(HEADER_ROOM + states.length * this.bytesPerState + ESTIMATE_SLACK_BYTES), HEADER_ROOM);
     // Sized once (a push per state grew it a dozen times); holey until its length is cut to the count.
     const distinct: UserPresenceState[] = (this.distinct = new Array<UserPresenceState>(states.length));
     let count = 0;
@@ -244,7 +246,6 @@ export class BatchEncoder {
     }
     return k;
   }
-
 }
 
 /**
