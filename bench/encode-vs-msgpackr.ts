@@ -4,14 +4,19 @@
  * built? Both run in this process in interleaved rounds (A, B, A, B ...), so that a ratio compares two
  * systems at the same moment of a shared machine; the ratio is the median of the rounds' ratios, with
  * its spread (the 10th and 90th percentile of the rounds). Also the encoder writing user IDs only (a
- * module declaring `presence_fields = 0x01`, docs/abi.md "Field projection"). Its own timing loop; the
- * reported ratio goes through lib/interleave.ts's recordRatio like every other.
+ * module declaring `presence_fields = 0x01`, docs/abi.md "Field projection"). The encoder keeps a table of
+ * the user IDs it has checked from call to call (host/routing/user-table.ts): encoding the same batch
+ * again and again, as every question does, finds every user there (warm, `encode_vs_msgpackr`); the cold
+ * case empties it (and the table of status messages) before each call, as for a batch of users never
+ * seen (`encode_vs_msgpackr_cold`).
+ * Its own timing loop; the reported ratios go through lib/interleave.ts's recordRatio like every other.
  */
 import { performance } from 'node:perf_hooks';
 import { Packr } from 'msgpackr';
 import { ALL_FIELDS, USER_ID_FIELD } from '../host/protocol/abi.js';
 import { BatchEncoder } from '../host/routing/batch.js';
 import { BatchBuffers } from '../host/routing/batch-buffers.js';
+import { UserTable } from '../host/routing/user-table.js';
 import { makeBatch, toTuple } from './lib/batches.js';
 import { recordRatio, spread } from './lib/interleave.js';
 import { Reporter, main, options } from './lib/question.js';
@@ -44,6 +49,9 @@ main(async () => {
   reporter.plan(BATCHES.length);
   const packr = new Packr({ useRecords: false });
   const encoder = new BatchEncoder();
+  const coldUsers = new UserTable();
+  const coldStatuses = new UserTable();
+  const coldEncoder = new BatchEncoder(coldUsers, coldStatuses);
   const buffers = new BatchBuffers();
   for (const size of BATCHES) {
     reporter.start(`batch ${size}`);
@@ -51,6 +59,11 @@ main(async () => {
     const tuples = states.map(toTuple);
     const systems = {
       encoder: () => buffers.release(encoder.encode(states, 1 << 30, buffers, [ALL_FIELDS]).batches[0]!),
+      'encoder, cold user table': () => {
+        coldUsers.clear();
+        coldStatuses.clear();
+        buffers.release(coldEncoder.encode(states, 1 << 30, buffers, [ALL_FIELDS]).batches[0]!);
+      },
       'encoder, user IDs only': () => buffers.release(encoder.encode(states, 1 << 30, buffers, [USER_ID_FIELD]).batches[0]!),
       'msgpackr pack of checked tuples': () => packr.pack(tuples),
     };
@@ -69,7 +82,11 @@ main(async () => {
         encode_vs_msgpackr_p90: quantile(ratios, 0.9),
       });
       // The reported ratio (bench/run.ts): full states, batch 1000, with its spread over the rounds.
-      if (name === 'encoder' && size === 1000) recordRatio(reporter, 'encode_vs_msgpackr', `batch ${size}: msgpackr's pack ÷ the fused encoder, time per batch`, spread(ratios));
+      if (size !== 1000) continue;
+      if (name === 'encoder') recordRatio(reporter, 'encode_vs_msgpackr', `batch ${size}: msgpackr's pack ÷ the fused encoder, time per batch`, spread(ratios));
+      if (name === 'encoder, cold user table') {
+        recordRatio(reporter, 'encode_vs_msgpackr_cold', `batch ${size}: msgpackr's pack ÷ the fused encoder with its user table emptied before each call`, spread(ratios));
+      }
     }
   }
   reporter.note('encode_vs_msgpackr: msgpackr time ÷ this system\'s time, per interleaved round; median, p10 and p90 of the rounds.');

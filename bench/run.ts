@@ -108,6 +108,7 @@ function ratios(cases: CaseResult[]) {
     vs_quickjs: ratio('vs_quickjs'),
     fuel_overhead: ratio('fuel_overhead'),
     encode_vs_msgpackr: ratio('encode_vs_msgpackr'),
+    encode_vs_msgpackr_cold: ratio('encode_vs_msgpackr_cold'),
     interested_p50_at_64_vs_bare_pool: ratio('interested_p50_at_64_vs_bare_pool'),
     recovery_after_timeout_kill_median_ms: recovery,
     cold_start_median_ms: find((c) => c.name.startsWith('cold start: config'))?.metrics.median_ms ?? null,

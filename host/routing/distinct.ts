@@ -23,19 +23,21 @@ export class DistinctStates {
 export class DistinctByUser<T> {
   /**
    * The first state of each user, until a second state of that user arrives; from then on null, and that
-   * user's states are told apart by their value keys in `keyed`. Keys are built only for repeated users,
+   * user's states are told apart by their value keys in `repeated`. Keys are built only for repeated users,
    * so even a batch of one user's many different states stays linear.
    */
   private readonly firstOfUser = new Map<string, T | null>();
-  private readonly keyed = new Set<string>();
+  private readonly repeated: RepeatedUsers<T>;
 
   /** `valueKey` must be equal for equal states and different otherwise, the user included. */
-  constructor(private readonly valueKey: (state: T) => string) {}
+  constructor(valueKey: (state: T) => string) {
+    this.repeated = new RepeatedUsers(valueKey);
+  }
 
   /** Forgets every state, keeping the tables' storage for the next batch. */
   clear(): void {
     this.firstOfUser.clear();
-    this.keyed.clear();
+    this.repeated.clear();
   }
 
   /** True the first time a state with these field values is added, false for every later equal state. */
@@ -45,10 +47,32 @@ export class DistinctByUser<T> {
       this.firstOfUser.set(user, state);
       return true;
     }
-    if (first !== null) {
-      this.keyed.add(this.valueKey(first));
-      this.firstOfUser.set(user, null);
-    }
+    if (first !== null) this.firstOfUser.set(user, null);
+    return this.repeated.add(first, state);
+  }
+}
+
+/**
+ * The states of users met more than once in a batch, by value key: the half of the rule above that
+ * follows a user's second state, for callers that track each user's first state themselves
+ * (routing/user-table.ts).
+ */
+export class RepeatedUsers<T> {
+  private readonly keyed = new Set<string>();
+
+  constructor(private readonly valueKey: (state: T) => string) {}
+
+  clear(): void {
+    // Clearing allocates a new table even when empty; most batches repeat no user.
+    if (this.keyed.size > 0) this.keyed.clear();
+  }
+
+  /**
+   * A state of a user met before in this batch; `first` is that user's first state the first time the
+   * user repeats, and null after. True when no equal state was added before.
+   */
+  add(first: T | null, state: T): boolean {
+    if (first !== null) this.keyed.add(this.valueKey(first));
     const key = this.valueKey(state);
     if (this.keyed.has(key)) return false;
     this.keyed.add(key);

@@ -18,26 +18,42 @@ const INITIAL_BYTES = 64 * 1024;
  */
 const nativeUtf8Write = (Buffer.prototype as { utf8Write?: (s: string, at: number, max: number) => number }).utf8Write;
 
+/** Where a writer's bytes live: a Buffer of at least `bytes` bytes, and the one it outgrew, given back. */
+export interface WriterStorage {
+  allocate(bytes: number): Buffer;
+  free(outgrown: Buffer): void;
+}
+
+/** Plain memory of the writer's own, collected with it. */
+const OWN_MEMORY: WriterStorage = { allocate: (bytes) => Buffer.allocUnsafeSlow(bytes), free: () => {} };
+
 export class MsgpackWriter {
   bytes: Buffer;
   at = 0;
-  private view: DataView;
+  /** Over `bytes`, for the callers that write at their own position (the `...At` methods). */
+  view: DataView;
   private buffer: Buffer;
 
-  constructor(initialBytes = INITIAL_BYTES) {
-    this.buffer = Buffer.allocUnsafeSlow(initialBytes);
-    this.bytes = this.buffer;
-    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+  constructor(initialBytes = INITIAL_BYTES, private readonly storage: WriterStorage = OWN_MEMORY) {
+    this.buffer = this.bytes = storage.allocate(initialBytes);
+    this.view = viewOf(this.buffer);
   }
 
   /** Room for `n` more bytes, growing (and copying) when there is not. */
   ensure(n: number): void {
     if (this.at + n <= this.bytes.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.at + n));
-    grown.set(this.bytes.subarray(0, this.at));
-    this.buffer = grown;
-    this.bytes = grown;
-    this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
+    const outgrown = this.bytes;
+    const grown = this.storage.allocate(Math.max(this.bytes.length * 2, this.at + n));
+    grown.set(outgrown.subarray(0, this.at));
+    this.storage.free(outgrown);
+    this.writeInto(grown, this.at);
+  }
+
+  /** Writes into `bytes` from here on, from `at` (its first `at` bytes kept as they are). */
+  writeInto(bytes: Buffer, at = 0): void {
+    this.buffer = this.bytes = bytes;
+    this.view = viewOf(bytes);
+    this.at = at;
   }
 
   /** An array header for `n` elements (fixarray, array 16 or array 32). */
@@ -78,26 +94,32 @@ export class MsgpackWriter {
   /** A non-negative integer up to 2^53 (a timestamp): a uint up to 32 bits, else a float64, as msgpackr. */
   uint(value: number): void {
     this.ensure(9);
+    this.at = this.uintAt(this.at, value);
+  }
+
+  /** uint() at `k`, with room for its 9 bytes already ensured; returns the position after it. */
+  uintAt(k: number, value: number): number {
     const b = this.bytes;
     if (value >>> 0 === value) {
-      if (value < 0x80) b[this.at++] = value;
+      if (value < 0x80) b[k++] = value;
       else if (value < 0x100) {
-        b[this.at++] = 0xcc;
-        b[this.at++] = value;
+        b[k++] = 0xcc;
+        b[k++] = value;
       } else if (value < 0x10000) {
-        b[this.at++] = 0xcd;
-        b[this.at++] = value >> 8;
-        b[this.at++] = value & 0xff;
+        b[k++] = 0xcd;
+        b[k++] = value >> 8;
+        b[k++] = value & 0xff;
       } else {
-        b[this.at++] = 0xce;
-        this.view.setUint32(this.at, value);
-        this.at += 4;
+        b[k] = 0xce;
+        this.view.setUint32(k + 1, value);
+        k += 5;
       }
     } else {
-      b[this.at++] = 0xcb;
-      this.view.setFloat64(this.at, value);
-      this.at += 8;
+      b[k] = 0xcb;
+      this.view.setFloat64(k + 1, value);
+      k += 9;
     }
+    return k;
   }
 
   /**
@@ -219,4 +241,8 @@ export class MsgpackWriter {
     }
     this.at = start + need + length;
   }
+}
+
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -21,7 +21,28 @@ export const STATE_FIELDS = [
 export type StateField = (typeof STATE_FIELDS)[number];
 
 export function isPresenceState(value: unknown): value is string {
-  return (PRESENCE_STATES as readonly unknown[]).includes(value);
+  return presenceIndex(value) >= 0;
+}
+
+/**
+ * The index of `value` in PRESENCE_STATES, or -1. The four states have four lengths: a switch on the length
+ * and one comparison, for every state on the main thread, cost less than includes() (a test of every
+ * state keeps the two together).
+ */
+export function presenceIndex(value: unknown): number {
+  if (typeof value !== 'string') return -1;
+  switch (value.length) {
+    case 6:
+      return value === 'online' ? 0 : -1;
+    case 11:
+      return value === 'unavailable' ? 1 : -1;
+    case 7:
+      return value === 'offline' ? 2 : -1;
+    case 23:
+      return value === 'org.matrix.msc3026.busy' ? 3 : -1;
+    default:
+      return -1;
+  }
 }
 
 export function isTimestamp(t: unknown): t is number {

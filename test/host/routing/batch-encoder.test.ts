@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BatchEncoder } from '../../../dist/host/routing/batch.js';
 import { BatchBuffers } from '../../../dist/host/routing/batch-buffers.js';
+import { MAX_USERS, UserTable } from '../../../dist/host/routing/user-table.js';
 import { isUserId } from '../../../dist/host/userid.js';
 import { msgpackrPack, referenceEncode } from '../../reference/msgpackr-batch.js';
 import { SERVERS, userId as seedUserId } from '../../generators/presence.js';
@@ -119,7 +120,8 @@ describe('the fused batch encoder', () => {
       fc.constantFrom<unknown>(-1, 1.5, 2 ** 53 + 2, NaN, Infinity, '', 'x', 'away', 'online', '@a:b.c', '@:b.c', '@a', null, undefined, true, 0, [], {}, 10n),
       fc.constantFrom<unknown>('\ud800', 'ok\udc00', 'a'.repeat(70) + '\ud83d', '@\ud800:x.org', '@a\0:x.org', '@' + 'a'.repeat(300) + ':x.org'),
     );
-    const key = fc.oneof(fc.constantFrom(...FIELDS), fc.constantFrom('state_key', 'extra', '__proto__x'));
+    // Near misses of each name's own length too: the encoder tells names apart by length first.
+    const key = fc.oneof(fc.constantFrom(...FIELDS), fc.constantFrom('state_key', 'extra', '__proto__x', ...FIELDS.map((f) => `${f.slice(0, -1)}x`)));
     const damaged = fc
       .tuple(fc.array(presenceState, { minLength: 1, maxLength: 6 }), fc.array(fc.tuple(fc.nat(), key, odd, fc.boolean()), { maxLength: 3 }), fc.option(fc.nat(), { nil: undefined }))
       .map(([states, damage, notObject]) => {
@@ -167,5 +169,85 @@ describe('the fused batch encoder', () => {
     expect(encoded.batches[0]![0]).toBe(0xdd);
     expect(Buffer.from(encoded.batches[0]!).equals(Buffer.from(referenceEncode(states, 100_000).bytes))).toBe(true);
     expect(Buffer.from(encoded.batches[1]!).equals(Buffer.from(msgpackrPack(states.map((s) => [s.user_id]))))).toBe(true);
+  });
+
+  it('keeps its user table across calls: batches that repeat users within and across them encode as msgpackr does', () => {
+    // Few users per run, so that most states meet a user the table already holds, from this batch or an
+    // earlier one; the encoder lives across runs too.
+    const calls = fc.uniqueArray(userId, { minLength: 1, maxLength: 8 }).chain((users) =>
+      fc.array(fc.array(fc.tuple(presenceState, fc.nat(users.length - 1), fc.nat(3)), { maxLength: 30 }), { minLength: 1, maxLength: 8 }).map((batches) =>
+        batches.map((states) => states.flatMap(([s, u, copies]) => Array.from({ length: copies % 3 === 0 ? 2 : 1 }, () => ({ ...s, user_id: users[u]! })))),
+      ),
+    );
+    const warm = new BatchEncoder();
+    const buffers = new BatchBuffers();
+    fc.assert(
+      fc.property(calls, mask, (batches, m) => {
+        for (const states of batches) {
+          const reference = referenceEncode(states, 1000);
+          const encoded = warm.encode(states, 1000, buffers, [ALL, m]);
+          expect(encoded.distinct.length).toBe(reference.distinct.length);
+          expect(encoded.distinct.every((s, i) => s === reference.distinct[i])).toBe(true);
+          expect(Buffer.from(encoded.batches[0]!).equals(Buffer.from(reference.bytes))).toBe(true);
+          const projected = msgpackrPack(reference.tuples.map((t) => project(t, m)));
+          expect(Buffer.from(encoded.batches[1]!).equals(Buffer.from(projected))).toBe(true);
+          for (const bytes of encoded.batches) buffers.release(bytes);
+        }
+      }),
+    );
+  });
+
+  it('never enters a refused user ID or status message in its tables, and refuses it again the next time', () => {
+    const badUserId = fc.constantFrom<unknown>('@:x.org', '@a:', '@a\0:x.org', '@a\ud800:x.org', '@a:b..c', 'a:b.c', '@' + 'a'.repeat(300) + ':x.org', 7, null, { id: '@a:b.c' });
+    const badStatus = fc.constantFrom<unknown>('\ud800', 'ok\udc00', 'é\ud83d', 7, false, ['x']);
+    const damage = fc.tuple(fc.nat(), fc.oneof(fc.tuple(fc.constant('user_id'), badUserId), fc.tuple(fc.constant('status_msg'), badStatus)));
+    const damaged = fc.tuple(fc.array(presenceState, { minLength: 1, maxLength: 6 }), fc.array(damage, { maxLength: 2 }));
+    const users = new UserTable();
+    const statuses = new UserTable();
+    const encoder = new BatchEncoder(users, statuses);
+    const buffers = new BatchBuffers();
+    fc.assert(
+      fc.property(damaged, mask, ([states, damages], m) => {
+        const copy: Record<string, unknown>[] = states.map((s) => ({ ...s }));
+        for (const [i, [field, bad]] of damages) copy[i % copy.length]![field] = bad;
+        // Twice: the second call meets tables that have seen the first.
+        for (let round = 0; round < 2; round++) {
+          expect(verdict(() => encoder.encode(copy, 1000, buffers, [m, ALL]))).toEqual(verdict(() => referenceEncode(copy, 1000)));
+          for (const s of copy) {
+            if (!isUserId(s.user_id)) expect(users.find(s.user_id)).toBe(-1);
+            if (typeof s.status_msg !== 'string' || !s.status_msg.isWellFormed()) expect(statuses.find(s.status_msg)).toBe(-1);
+          }
+        }
+      }),
+    );
+  });
+
+  it('stays bounded: past MAX_USERS users it forgets them all, and still encodes every batch as msgpackr does', () => {
+    const users = new UserTable();
+    const encoder = new BatchEncoder(users);
+    const buffers = new BatchBuffers();
+    const perCall = 10_000;
+    const calls = Math.ceil(MAX_USERS / perCall) + 2;
+    const sizes: number[] = [];
+    for (let c = 0; c < calls; c++) {
+      // Fresh users each call, and a few from the first call, which the table holds until it is emptied.
+      const states = Array.from({ length: perCall }, (_, i) => ({
+        user_id: i < 50 ? `@old${i}:example.com` : `@u${c}.${i}:example.org`,
+        state: 'online',
+        last_active_ts: c * perCall + i,
+        last_federation_update_ts: 0,
+        last_user_sync_ts: 2 ** 40,
+        status_msg: i % 7 === 0 ? 'out' : null,
+        currently_active: true,
+      }));
+      const encoded = encoder.encode(states, perCall, buffers, [ALL]);
+      expect(Buffer.from(encoded.batches[0]!).equals(Buffer.from(referenceEncode(states, perCall).bytes))).toBe(true);
+      buffers.release(encoded.batches[0]!);
+      sizes.push(users.size);
+    }
+    // Never more than the bound and one call's users; emptied once past the bound.
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_USERS + perCall);
+    expect(sizes.some((n, c) => c > 0 && n < sizes[c - 1]!)).toBe(true);
+    expect(sizes.at(-1)).toBeLessThanOrEqual(MAX_USERS + perCall);
   });
 });
