@@ -179,10 +179,13 @@ export function routingAnswerMsgpack({ distinct, lists }: IndexedRouting, fallba
     out.arrayHeader(list.length);
     const to = out.bytes;
     let at = out.at;
-    for (let k = 0; k < list.length; k++) {
-      const i = list[k]!;
-      // Buffer's copy: a native memcpy, and no view per entry as subarray() and set() would make.
-      at += from.copy(to, at, start[i]!, end[i]!);
+    // Buffer's copy: a native memcpy, and no view per entry as subarray() and set() would make; states
+    // that lie one after the other in `states` are copied as one run.
+    for (let k = 0; k < list.length; ) {
+      const first = start[list[k]!]!;
+      let last = end[list[k++]!]!;
+      while (k < list.length && start[list[k]!] === last) last = end[list[k++]!]!;
+      at += from.copy(to, at, first, last);
     }
     out.at = at;
   }
