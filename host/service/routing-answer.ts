@@ -10,23 +10,127 @@ import { Packr } from 'msgpackr';
 import type { IndexedRouting } from '../presence-host.js';
 import { MsgpackWriter } from '../routing/msgpack-writer.js';
 import type { StateField } from '../routing/state-fields.js';
+import { JsonBytes } from './json-bytes.js';
 
-/** The answer as JSON text. */
-export function routingAnswerJson({ distinct, lists }: IndexedRouting): string {
-  const json: (string | undefined)[] = new Array(distinct.length);
-  let out = '{"routing":{';
-  let first = true;
-  for (const destination of [...lists.keys()].sort()) {
-    out += (first ? '' : ',') + JSON.stringify(destination) + ':[';
-    first = false;
+/**
+ * The answer as JSON, in UTF-8: each routed state's JSON written once into `states`, then its bytes
+ * copied per entry, as the msgpack answer does; no string is built per entry.
+ */
+export function routingAnswerJson({ distinct, lists }: IndexedRouting): Buffer {
+  const destinations = [...lists.keys()].sort();
+  const states = new JsonBytes(4096 + distinct.length * 160);
+  const start = new Int32Array(distinct.length).fill(-1);
+  const end = new Int32Array(distinct.length);
+  const names: Buffer[] = [];
+  let size = '{"routing":{}}'.length + Math.max(destinations.length - 1, 0);
+  for (const destination of destinations) {
+    const name = Buffer.from(JSON.stringify(destination) + ':[');
+    names.push(name);
     const list = lists.get(destination)!;
+    size += name.length + 1 + Math.max(list.length - 1, 0);
     for (let k = 0; k < list.length; k++) {
       const i = list[k]!;
-      out += (k === 0 ? '' : ',') + (json[i] ??= JSON.stringify(distinct[i]));
+      if (start[i]! < 0) {
+        start[i] = states.at;
+        writeStateJson(states, distinct[i] as unknown as Record<string, unknown>);
+        end[i] = states.at;
+        // Each state followed by a comma: states written one after the other are then copied as one run.
+        states.ascii(',');
+      }
+      size += end[i]! - start[i]!;
     }
-    out += ']';
   }
-  return out + '}}';
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write('{"routing":{', 0, 'latin1');
+  const from = states.bytes;
+  destinations.forEach((destination, d) => {
+    if (d > 0) out[at++] = 0x2c;
+    at += names[d]!.copy(out, at);
+    const list = lists.get(destination)!;
+    // Runs of states that lie one after the other in `states` (commas included): one copy each.
+    for (let k = 0; k < list.length; ) {
+      const first = start[list[k]!]!;
+      let last = end[list[k++]!]!;
+      while (k < list.length && start[list[k]!] === last + 1) last = end[list[k++]!]!;
+      at += from.copy(out, at, first, last);
+      if (k < list.length) out[at++] = 0x2c;
+    }
+    out[at++] = 0x5d;
+  });
+  at += out.write('}}', at, 'latin1');
+  return out.subarray(0, at);
+}
+
+/**
+ * A state as JSON.stringify writes it: its own enumerable keys in their order, each field read by name; a
+ * key or value a checked state cannot have sends the whole state to JSON.stringify.
+ */
+function writeStateJson(out: JsonBytes, state: Record<string, unknown>): void {
+  const from = out.at;
+  if (!stateJson(out, state)) {
+    out.at = from;
+    out.stringified(state);
+  }
+}
+
+function stateJson(out: JsonBytes, state: Record<string, unknown>): boolean {
+  const keys = Object.keys(state);
+  out.ascii('{');
+  for (let k = 0; k < keys.length; k++) {
+    out.ascii(k === 0 ? '"' : ',"');
+    // Each field read by name: a keyed read, state[key], was most of the time.
+    switch (keys[k]) {
+      case 'user_id':
+        out.ascii('user_id":');
+        if (!jsonText(out, state.user_id)) return false;
+        break;
+      case 'state':
+        out.ascii('state":');
+        if (!jsonText(out, state.state)) return false;
+        break;
+      case 'last_active_ts':
+        out.ascii('last_active_ts":');
+        if (!jsonTimestamp(out, state.last_active_ts)) return false;
+        break;
+      case 'last_federation_update_ts':
+        out.ascii('last_federation_update_ts":');
+        if (!jsonTimestamp(out, state.last_federation_update_ts)) return false;
+        break;
+      case 'last_user_sync_ts':
+        out.ascii('last_user_sync_ts":');
+        if (!jsonTimestamp(out, state.last_user_sync_ts)) return false;
+        break;
+      case 'status_msg': {
+        out.ascii('status_msg":');
+        const status = state.status_msg;
+        if (status === null) out.ascii('null');
+        else if (!jsonText(out, status)) return false;
+        break;
+      }
+      case 'currently_active': {
+        const active = state.currently_active;
+        if (typeof active !== 'boolean') return false;
+        out.ascii(active ? 'currently_active":true' : 'currently_active":false');
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  out.ascii('}');
+  return true;
+}
+
+function jsonText(out: JsonBytes, value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  out.string(value);
+  return true;
+}
+
+function jsonTimestamp(out: JsonBytes, value: unknown): boolean {
+  if (!isTimestamp(value)) return false;
+  out.integer(value);
+  return true;
 }
 
 const ROUTING_KEY = 'routing';
@@ -75,10 +179,13 @@ export function routingAnswerMsgpack({ distinct, lists }: IndexedRouting, fallba
     out.arrayHeader(list.length);
     const to = out.bytes;
     let at = out.at;
-    for (let k = 0; k < list.length; k++) {
-      const i = list[k]!;
-      // Buffer's copy: a native memcpy, and no view per entry as subarray() and set() would make.
-      at += from.copy(to, at, start[i]!, end[i]!);
+    // Buffer's copy: a native memcpy, and no view per entry as subarray() and set() would make; states
+    // that lie one after the other in `states` are copied as one run.
+    for (let k = 0; k < list.length; ) {
+      const first = start[list[k]!]!;
+      let last = end[list[k++]!]!;
+      while (k < list.length && start[list[k]!] === last) last = end[list[k++]!]!;
+      at += from.copy(to, at, first, last);
     }
     out.at = at;
   }
@@ -141,8 +248,13 @@ function text(out: MsgpackWriter, value: unknown): boolean {
   return typeof value === 'string' && out.str(value);
 }
 
+/** A timestamp as a checked state holds it: a non-negative integer up to 2^53. */
+function isTimestamp(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= 2 ** 53 && Number.isInteger(value);
+}
+
 function timestamp(out: MsgpackWriter, value: unknown): boolean {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 2 ** 53) || !Number.isInteger(value)) return false;
+  if (!isTimestamp(value)) return false;
   out.uint(value);
   return true;
 }

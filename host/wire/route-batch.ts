@@ -44,6 +44,8 @@ export function routeBatch(guest: Guest, task: BatchTask, caps: ResultCaps, call
  */
 export function inRequestIndices(routing: RoutingResult, firstIndex: Uint32Array | null): RoutingResult {
   const { destinations, offsets, indices } = routing;
+  // Already in the batch's own indices and every list ascending (as the SDK writes them): as it is.
+  if (firstIndex === null && everyListAscending(routing)) return routing;
   const out = new Uint32Array(indices.length);
   const outOffsets = new Uint32Array(offsets.length);
   let k = 0;
@@ -67,4 +69,11 @@ export function inRequestIndices(routing: RoutingResult, firstIndex: Uint32Array
   outOffsets[destinations.length] = k;
   // A view would cross the thread boundary with its whole buffer.
   return { destinations, offsets: outOffsets, indices: k === out.length ? out : out.slice(0, k) };
+}
+
+function everyListAscending({ destinations, offsets, indices }: RoutingResult): boolean {
+  for (let d = 0; d < destinations.length; d++) {
+    for (let j = offsets[d]! + 1; j < offsets[d + 1]!; j++) if (indices[j]! <= indices[j - 1]!) return false;
+  }
+  return true;
 }

@@ -130,6 +130,41 @@ class Reader {
     return value;
   }
 
+  /**
+   * `n` batch indices (the array header already read), each `< count`, appended to `out` unless `marks`
+   * already holds it under `stamp`. The one-byte and two-byte forms, which every index of a batch under
+   * 65 536 states takes, are read inline; any other form (and a truncation) goes through uint().
+   */
+  indices(n: number, count: number, marks: IndexMarks, stamp: number, out: IndexRuns): void {
+    const bytes = this.bytes;
+    const length = bytes.byteLength;
+    let at = this.pos;
+    for (let j = 0; j < n; j++) {
+      const b = at < length ? bytes[at]! : -1;
+      let index: number;
+      if (b >= 0 && b <= 0x7f) {
+        index = b;
+        at += 1;
+      } else if (b === 0xcc && at + 2 <= length) {
+        index = bytes[at + 1]!;
+        at += 2;
+      } else if (b === 0xcd && at + 3 <= length) {
+        index = (bytes[at + 1]! << 8) | bytes[at + 2]!;
+        at += 3;
+      } else {
+        this.pos = at;
+        index = this.uint();
+        at = this.pos;
+      }
+      if (index >= count) {
+        this.pos = at;
+        this.fail(`index ${index} out of range (batch has ${count} states)`);
+      }
+      if (marks.add(stamp, index)) out.push(index);
+    }
+    this.pos = at;
+  }
+
   userId(): string {
     const at = this.pos;
     const id: string = this.string();
@@ -148,33 +183,80 @@ export function readRouting(bytes: Uint8Array, count: number, caps: ResultCaps):
   if (entries > caps.maxDestinations) tooMany(entries, 'destinations', caps.maxDestinations, 'sandbox.max_destinations');
   budget.take(entries);
   const marks = new IndexMarks(count);
-  // A repeated key shares its first occurrence's list and stamp: the union the ABI promises.
-  const byDestination = new Map<string, { stamp: number; list: number[] }>();
-  let total = 0;
+  // Indices go straight into one growing array, a run per key as written (no list per destination,
+  // no second copy): this decode ran in the worker on every call, beside the main thread on 2 cores.
+  const out = new IndexRuns(Math.min(bytes.byteLength, 1024));
+  const destinations: string[] = [];
+  const slotOf = new Map<string, number>();
+  const stamps: number[] = [];
+  // The run of each key as written: [slot, start, end] per key.
+  const runs: number[] = [];
   for (let i = 0; i < entries; i++) {
     const destination = r.userId();
-    let held = byDestination.get(destination);
-    if (held === undefined) byDestination.set(destination, (held = { stamp: marks.stamp(), list: [] }));
+    let slot = slotOf.get(destination);
+    if (slot === undefined) {
+      slot = destinations.length;
+      slotOf.set(destination, slot);
+      destinations.push(destination);
+      stamps.push(marks.stamp());
+    }
     const n = r.arrayHeader();
     budget.take(n);
-    for (let j = 0; j < n; j++) {
-      const index = r.uint();
-      if (index >= count) r.fail(`index ${index} out of range (batch has ${count} states)`);
-      if (marks.add(held.stamp, index)) held.list.push(index);
-    }
+    const start = out.length;
+    // A repeated key keeps its first occurrence's stamp: the union the ABI promises.
+    r.indices(n, count, marks, stamps[slot]!, out);
+    runs.push(slot, start, out.length);
   }
   r.end();
-  const destinations = [...byDestination.keys()];
-  for (const held of byDestination.values()) total += held.list.length;
+  return runs.length === 3 * destinations.length ? inOrder(destinations, runs, out) : byDestination(destinations, runs, out);
+}
+
+/** Each key once: the runs are the destinations' lists, in order, back to back. */
+function inOrder(destinations: string[], runs: number[], out: IndexRuns): RoutingResult {
   const offsets = new Uint32Array(destinations.length + 1);
-  const indices = new Uint32Array(total);
-  let k = 0;
-  destinations.forEach((d, i) => {
-    offsets[i] = k;
-    for (const index of byDestination.get(d)!.list) indices[k++] = index;
-  });
-  offsets[destinations.length] = k;
+  for (let d = 0; d < destinations.length; d++) offsets[d] = runs[3 * d + 1]!;
+  offsets[destinations.length] = out.length;
+  return { destinations, offsets, indices: out.exact() };
+}
+
+/** Some key repeated: each destination's runs joined, in the order they were written (linear, not per pair). */
+function byDestination(destinations: string[], runs: number[], out: IndexRuns): RoutingResult {
+  const offsets = new Uint32Array(destinations.length + 1);
+  for (let j = 0; j < runs.length; j += 3) offsets[runs[j]! + 1]! += runs[j + 2]! - runs[j + 1]!;
+  for (let d = 0; d < destinations.length; d++) offsets[d + 1]! += offsets[d]!;
+  const next = offsets.slice(0, destinations.length);
+  const indices = new Uint32Array(out.length);
+  const written = out.exact();
+  for (let j = 0; j < runs.length; j += 3) {
+    const slot = runs[j]!;
+    indices.set(written.subarray(runs[j + 1]!, runs[j + 2]!), next[slot]!);
+    next[slot]! += runs[j + 2]! - runs[j + 1]!;
+  }
   return { destinations, offsets, indices };
+}
+
+/** A growing Uint32Array of the indices read. */
+class IndexRuns {
+  length = 0;
+  private array: Uint32Array;
+
+  constructor(capacity: number) {
+    this.array = new Uint32Array(Math.max(capacity, 16));
+  }
+
+  push(index: number): void {
+    if (this.length === this.array.length) {
+      const grown = new Uint32Array(2 * this.array.length);
+      grown.set(this.array);
+      this.array = grown;
+    }
+    this.array[this.length++] = index;
+  }
+
+  /** The indices in an array of their own: a view would cross the thread boundary with its whole buffer. */
+  exact(): Uint32Array {
+    return this.array.slice(0, this.length);
+  }
 }
 
 /** interested_users result: the string "ALL" or an array of user IDs, repeats collapsed. */

@@ -2,6 +2,7 @@
  * host/worker/output-reader.ts on this thread: what a result hands to the main thread is exactly its
  * distinct entries, entries are counted as written before they are read, and a BOM is a character.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readInterest, readRouting, readUserIdList } from '../../../dist/host/worker/output-reader.js';
 import { BATCH, failure, guestOf, packr, USER } from '../../helpers/guest.js';
@@ -57,5 +58,56 @@ describe('a result reaches the main thread as its distinct entries', () => {
     expect(failure(() => readInterest(bom('ALL'), CAPS)).code).toBe('bad_output');
     expect(failure(() => readInterest(new Uint8Array([0x91, ...bom('@a:x.org')]), CAPS)).message).toMatch(/"\uFEFF@a:x\.org" is not a Matrix user ID/);
     expect(failure(() => readRouting(new Uint8Array([0x81, ...bom('@a:x.org'), 0x90]), 1, CAPS)).code).toBe('bad_output');
+  });
+});
+
+/** Every msgpack form of a non-negative integer a guest may write for an index. */
+function intForms(n: number): number[][] {
+  const be = (bytes: number, v: number) => Array.from({ length: bytes }, (_, i) => Math.floor(v / 2 ** (8 * (bytes - 1 - i))) % 256);
+  const forms = [[0xcf, ...be(8, n)], [0xce, ...be(4, n)], [0xd3, ...be(8, n)]];
+  if (n <= 0x7f) forms.push([n], [0xd0, n]);
+  if (n <= 0xff) forms.push([0xcc, n]);
+  if (n <= 0xffff) forms.push([0xcd, ...be(2, n)]);
+  if (n <= 0x7fff) forms.push([0xd1, ...be(2, n)]);
+  if (n <= 0x7fffffff) forms.push([0xd2, ...be(4, n)]);
+  return forms;
+}
+
+describe('readRouting agrees with the plainest reading of a result', () => {
+  it('any keys (repeated too), any index forms: per destination the union, in order of first appearance', () => {
+    const entry = fc.tuple(fc.constantFrom('@a:x.org', '@b:x.org', '@c:y.org'), fc.array(fc.tuple(fc.nat(299), fc.nat(8)), { maxLength: 40 }));
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 6 }), (entries) => {
+        const bytes: number[] = [0xde, 0, entries.length];
+        const expected = new Map<string, number[]>();
+        for (const [user, indices] of entries) {
+          bytes.push(...packr.pack(user));
+          bytes.push(0xdc, indices.length >> 8, indices.length & 0xff);
+          const list = expected.get(user) ?? [];
+          expected.set(user, list);
+          for (const [index, form] of indices) {
+            const forms = intForms(index);
+            bytes.push(...forms[form % forms.length]!);
+            if (!list.includes(index)) list.push(index);
+          }
+        }
+        const routing = readRouting(new Uint8Array(bytes), 300, CAPS);
+        const got = new Map(routing.destinations.map((d, i) => [d, [...routing.indices.subarray(routing.offsets[i], routing.offsets[i + 1])]]));
+        expect(got).toEqual(expected);
+        expect(routing.offsets[routing.destinations.length]).toBe(routing.indices.length);
+        // Arrays of their own: a view would cross the thread boundary with its whole buffer.
+        expect(routing.indices.buffer.byteLength).toBe(routing.indices.byteLength);
+      }),
+    );
+  });
+
+  it('an index out of range, negative or truncated is bad_output naming the byte', () => {
+    const head = [0x81, ...packr.pack('@a:x.org')];
+    expect(failure(() => readRouting(new Uint8Array([...head, 0x91, 0xcd, 0x01, 0x2c]), 300, CAPS)).message).toBe(
+      'users_for_states result: index 300 out of range (batch has 300 states) at byte 14',
+    );
+    expect(failure(() => readRouting(new Uint8Array([...head, 0x91, 0xff]), 300, CAPS)).message).toMatch(/negative integer -1 at byte 11$/);
+    expect(failure(() => readRouting(new Uint8Array([...head, 0x92, 0x01, 0xcd, 0x01]), 300, CAPS)).message).toMatch(/truncated \(needs 2 more bytes\) at byte 13$/);
+    expect(failure(() => readRouting(new Uint8Array([...head, 0x92, 0x01]), 300, CAPS)).message).toMatch(/truncated \(needs 1 more bytes\) at byte 12$/);
   });
 });
