@@ -82,7 +82,7 @@ export class PresenceHost {
     const filled = { ...options, log: options.log ?? defaultLog };
     for (const warning of config.warnings) filled.log({ level: 'warn', message: warning });
     // Admit all modules concurrently; if any is refused, report the first in config order and stop the rest.
-    const settled = await Promise.allSettled(config.modules.map((spec) => admitModule(spec, config.baseDir)));
+    const settled = await Promise.allSettled(config.modules.map((spec) => admitModule(spec, config.baseDir, options.onModuleCall !== undefined)));
     const admitted = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const refused = settled.find((s) => s.status === 'rejected');
     if (refused) {

@@ -34,7 +34,8 @@ export interface AdmittedModule {
 
 const configPackr = new Packr({ useRecords: false });
 
-export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<AdmittedModule> {
+/** @param reports the host builds per-call reports (HostOptions.onModuleCall): its workers measure every call. */
+export async function admitModule(spec: ModuleSpec, baseDir: string, reports: boolean): Promise<AdmittedModule> {
   const file = resolveModuleFile(spec, baseDir);
   const limits = spec.limits;
   const bytes = await readModuleFile(file, spec.label, limits.max_module_bytes);
@@ -58,6 +59,7 @@ export async function admitModule(spec: ModuleSpec, baseDir: string): Promise<Ad
     maxResultEntries: limits.max_result_entries,
     ...(limits.fuel_metering ? { fuel: { perCall: limits.max_fuel_per_call, init: limits.max_fuel_init } } : {}),
     ...(sourceMap === undefined || offsets === undefined ? {} : { sourceMap: { text: sourceMap, ...offsets } }),
+    reports,
   };
   const pool = new ModulePool(setup, limits);
   // Every thread instantiates the module as it starts (worker.ts warm()); this load checks one of them

@@ -11,14 +11,15 @@
 import { Piscina } from 'piscina';
 import { FaultCode, RefusalReason } from '../errors.js';
 import type { SandboxLimits } from '../config/schema.js';
-import type { AnswerMessage, CallTask, Failure, Outcome, Task, WorkerSetup } from '../protocol/envelopes.js';
+import type { AnswerMessage, CallTask, Failure, Outcome, Reply, Task, WorkerSetup } from '../protocol/envelopes.js';
+import { outcomeOf } from '../protocol/reply.js';
 import { Phase, TaskClock } from '../protocol/task-clock.js';
 import { workerFile } from '../paths.js';
 import { Deadlines, type Verdict } from './deadline.js';
 import { Gate } from './gate.js';
 
 export class ModulePool {
-  private readonly pool: Piscina<Task, Outcome<unknown>>;
+  private readonly pool: Piscina<Task, Reply<unknown>>;
   /**
    * Tasks go to Piscina only when one of `threads` is free, so the spare thread stays spare (see below) and
    * a quarantined callback's waiting calls can be skipped before they run.
@@ -150,7 +151,7 @@ export class ModulePool {
       this.answers.set(id, answer);
       // Aborting a running task makes Piscina terminate its worker and start a replacement: the only way
       // to stop a guest that never yields.
-      this.pool.run(task, { signal: deadline.signal }).then(settle, (err: unknown) => {
+      this.pool.run(task, { signal: deadline.signal }).then((reply) => settle(outcomeOf(reply)), (err: unknown) => {
         const failure = deadline.expiredDuring ? this.timeout(deadline.expiredDuring) : workerDeath(err);
         settle({ ok: false, failure, logs: [], sends: [], fuelUsed: null });
       });

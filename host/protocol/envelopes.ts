@@ -24,6 +24,12 @@ export interface WorkerSetup {
   fuel?: FuelBudget;
   /** The module's source map, when one was found next to it (worker/trap-location.ts). */
   sourceMap?: SourceMapSetup;
+  /**
+   * The host builds per-call reports (HostOptions.onModuleCall): each call is measured and answered with
+   * its whole Outcome. Absent or false: nothing is measured, and a clean interested_users call is answered
+   * with its value alone (Reply).
+   */
+  reports?: boolean;
 }
 
 /** sandbox.max_fuel_per_call and sandbox.max_fuel_init. */
@@ -126,6 +132,14 @@ export interface CallMeasure {
   entries: number;
 }
 
+/**
+ * What a worker answers a task with: its Outcome, or, for an interested_users call that succeeded with
+ * nothing else to carry (no logs, no sends, no report asked for: WorkerSetup.reports), its value alone,
+ * the least for Piscina's structured clone to copy each way (bench/interested-hops.ts). An Outcome is
+ * an object that is not an array, so the two never look alike (protocol/reply.ts).
+ */
+export type Reply<T> = Outcome<T> | InterestResult;
+
 /** What every task resolves to: a task never rejects for a module's fault, only for the worker's death. */
 export type Outcome<T> = {
   logs: GuestLog[];
@@ -136,6 +150,9 @@ export type Outcome<T> = {
    * budget when it ran out; null when metering is off or no instance ran.
    */
   fuelUsed: number | null;
-  /** Absent when the worker never answered (terminated at a deadline, or dead) or never got an instance. */
+  /**
+   * Absent when the worker never answered (terminated at a deadline, or dead), never got an instance, or
+   * was not asked to measure (WorkerSetup.reports).
+   */
   measure?: CallMeasure;
 } & ({ ok: true; value: T } | { ok: false; failure: Failure });

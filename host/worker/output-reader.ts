@@ -261,6 +261,8 @@ class IndexRuns {
 
 /** interested_users result: the string "ALL" or an array of user IDs, repeats collapsed. */
 export function readInterest(bytes: Uint8Array, caps: ResultCaps): InterestResult {
+  // The common answer, an empty array (0x90 and nothing after it), as the reader would read it, without one.
+  if (bytes.byteLength === 1 && bytes[0] === 0x90) return [];
   const r = new Reader(bytes, 'interested_users result');
   if (r.isString()) {
     const value = r.string();
@@ -290,6 +292,8 @@ export function readUserIdList(bytes: Uint8Array, what: string, maxUsers: number
 
 /** `n` user IDs (the array header already read), each kept once, in order of first appearance. */
 function readUserIds(r: Reader, n: number): string[] {
+  // One ID has no repeat to collapse.
+  if (n === 1) return [r.userId()];
   const users = new Set<string>();
   for (let i = 0; i < n; i++) users.add(r.userId());
   return [...users];

@@ -30,10 +30,12 @@ import type {
   LoadResult,
   Outcome,
   AnswerMessage,
+  Reply,
   RoutingResult,
   Task,
   WorkerSetup,
 } from '../protocol/envelopes.js';
+import { outcomeOf } from '../protocol/reply.js';
 import { Phase, TaskClock } from '../protocol/task-clock.js';
 import { Guest } from './guest.js';
 import { classify, GuestFailure } from './guest-failure.js';
@@ -42,6 +44,8 @@ import { readInterest, readRouting } from './output-reader.js';
 import { inRequestIndices, routeBatch } from '../wire/route-batch.js';
 
 const setup = workerData as WorkerSetup;
+/** Per-call reports asked for: calls are measured and always answered with their whole Outcome. */
+const reports = setup.reports === true;
 const encoder = new TextEncoder();
 /** The user ID of an interested_users call, encoded in place: `encode` allocates, and cost more (bench/interested-hops.ts). */
 const userIdBytes = new Uint8Array(1024);
@@ -55,6 +59,9 @@ let guest: Guest | undefined;
 
 type Value = LoadResult | RoutingResult | BatchRoutingResult | InterestResult;
 
+/** No logs or sends (never written to: outcomes copy what they hold). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /**
  * Instantiate ahead of need: before the thread is ready (entry.cts) and after a fault, before the thread
  * takes its next task. A failure here is left for the next task, which instantiates again and reports it
@@ -63,7 +70,7 @@ type Value = LoadResult | RoutingResult | BatchRoutingResult | InterestResult;
 export function warm(): void {
   if (guest !== undefined) return;
   try {
-    const fresh = new Guest(setup.module, setup.maxOutputBytes, setup.fuel);
+    const fresh = new Guest(setup.module, setup.maxOutputBytes, setup.fuel, reports);
     fresh.runInit(setup.config);
     guest = fresh;
   } catch {
@@ -71,12 +78,12 @@ export function warm(): void {
   }
 }
 
-export default function handle(task: Task): Outcome<Value> {
+export default function handle(task: Task): Reply<Value> {
   let instantiated = false;
   try {
     if (guest === undefined) {
       clock.mark(task.slot, task.id, Phase.instantiating);
-      const fresh = new Guest(setup.module, setup.maxOutputBytes, setup.fuel);
+      const fresh = new Guest(setup.module, setup.maxOutputBytes, setup.fuel, reports);
       fresh.runInit(setup.config);
       guest = fresh;
       instantiated = true;
@@ -87,11 +94,13 @@ export default function handle(task: Task): Outcome<Value> {
   }
   // The wire's batch is checked first, which is the host's work (route-batch.ts marks `calling` after).
   clock.mark(task.slot, task.id, task.kind === 'users_for_states_batch' ? Phase.checking : Phase.calling);
-  const outcome = callGuest(guest, task, instantiated);
+  const reply = callGuest(guest, task, instantiated);
   if (guest !== undefined) {
     clock.mark(task.slot, task.id, Phase.done);
-    return outcome;
+    return reply;
   }
+  // A fault's reply is always a whole Outcome.
+  const outcome = outcomeOf(reply);
   // The call faulted and dropped its instance (callGuest has returned: nothing holds the old one while
   // the new one is built). Recorded before the answer leaves, so the call's deadline never sees the call
   // still running; then a fresh instance, before this thread takes another task.
@@ -103,26 +112,29 @@ export default function handle(task: Task): Outcome<Value> {
 }
 
 /** Runs the task on `current`; a fault drops this thread's instance (guest = undefined). */
-function callGuest(current: Guest, task: Task, instantiated: boolean): Outcome<Value> {
+function callGuest(current: Guest, task: Task, instantiated: boolean): Reply<Value> {
+  const load = task.kind === 'load';
   // init's sends are delivered once, by the admission load; re-inits of later instances stay silent.
-  const initSends = task.kind === 'load' ? current.record.sends : [];
+  const initSends = load ? current.record.sends : NONE;
   // init's logs: from this task's instantiation, or from warm() before the admission load.
-  const initLogs = instantiated || task.kind === 'load' ? current.record.logs : [];
+  const initLogs = instantiated || load ? current.record.logs : NONE;
   current.record = { logs: [], sends: [] };
   // Each call sets the counter (Guest.invoke); a task that runs no guest code used none.
-  if (task.kind !== 'load') current.clearFuel();
-  const fuelUsed = () => (task.kind === 'load' ? current.initFuelUsed : current.fuelUsed);
+  if (!load) current.clearFuel();
   try {
     const value = run(current, task);
     const { logs, sends } = current.record;
+    // Nothing but the answer to carry: the answer alone (envelopes.ts Reply).
+    if (task.kind === 'interested_users' && !reports && logs.length === 0 && sends.length === 0 && initLogs.length === 0) return value as InterestResult;
     // A load reports the instance's init, which ran before the load (warm()) or just now.
-    const measure = task.kind === 'load' ? current.initMeasure : current.takeMeasure(entriesOf(value));
-    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], fuelUsed: fuelUsed(), measure };
+    const measure = !reports ? undefined : task.kind === 'load' ? current.initMeasure : current.takeMeasure(entriesOf(value));
+    return { ok: true, value, logs: [...initLogs, ...logs], sends: [...initSends, ...sends], fuelUsed: load ? current.initFuelUsed : current.fuelUsed, measure };
   } catch (err) {
     guest = undefined;
     // A faulting call delivers none of its sends (docs/abi.md); its logs help explain the fault.
     const failure = atMemoryCap(current) ? memoryLimit(classify(err)) : describe(err);
-    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], fuelUsed: fuelUsed(), measure: current.takeMeasure(0) };
+    const measure = reports ? current.takeMeasure(0) : undefined;
+    return { ok: false, failure, logs: [...initLogs, ...current.record.logs], sends: [], fuelUsed: load ? current.initFuelUsed : current.fuelUsed, measure };
   }
 }
 

@@ -14,7 +14,8 @@ const packr = new Packr({ useRecords: false });
 /** Admits `module` (a bundled name or a path) with `sandbox` limits; relative paths against `baseDir`. */
 export async function admit(module: string, sandbox: SandboxOptions = {}, config: ModuleEntry['config'] = {}, baseDir = '.'): Promise<AdmittedModule> {
   const spec = parseConfig({ modules: [{ module, config, sandbox }] }, baseDir).modules[0]!;
-  return admitModule(spec, baseDir);
+  // As for a host with onModuleCall: every reply is a whole outcome, measured.
+  return admitModule(spec, baseDir, true);
 }
 
 /** One users_for_states call of `states` (ABI v1 tuples) on the admitted module's pool. */

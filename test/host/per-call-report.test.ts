@@ -253,3 +253,31 @@ it('an onModuleCall that throws is logged and breaks no call', async () => {
     await host.close();
   }
 });
+
+it('without onModuleCall, interested_users answers as with it: a list, none, ALL; a log still arrives', async () => {
+  // A host without reports answers a clean interested_users call with the value alone (envelopes.ts Reply).
+  const users = ['@alice:example.com', '@bob:example.com', '@presence_gobbler:example.org', '@zoë:example.com'];
+  const answersOf = async (options: Record<string, unknown>) => {
+    const host = await PresenceHost.fromFile(bundled, { log: () => {}, ...options });
+    try {
+      return await Promise.all(users.map((u) => host.getInterestedUsers(u)));
+    } finally {
+      await host.close();
+    }
+  };
+  const reported = await answersOf({ onModuleCall: () => {} });
+  const bare = await answersOf({});
+  expect(bare).toEqual(reported);
+  expect(bare[0]).toEqual(new Set(['@bob:example.com', '@charlie:somewhere.org']));
+  expect(bare[2]).toBe(PRESENCE_ALL_USERS);
+  expect(bare[3]).toEqual(new Set());
+
+  const rec = recorder();
+  const host = await PresenceHost.create({ modules: [{ module: await writeWatFixture('long_text', dir) }], sandbox: GENEROUS }, { baseDir: dir, ...rec.options });
+  try {
+    expect(await host.getInterestedUsers('@wat:example.com')).toEqual(new Set());
+    expect(rec.logs.filter((l) => l.module !== undefined).map((l) => l.message)).toEqual(['\uFEFFhello']);
+  } finally {
+    await host.close();
+  }
+});
