@@ -1,7 +1,7 @@
 /**
- * SharedArrayBuffers for encoded batches, reused from call to call. A new SharedArrayBuffer per call cost
- * more than copying the batch into it (50 to 150 µs at 1000 states, and external memory that brings the
- * main thread's collections forward). A buffer comes back once its call has every module's outcome: by
+ * SharedArrayBuffers for encoded batches, reused from call to call: a new SharedArrayBuffer per call cost
+ * more than the batch's encoding, and its external memory brings the main thread's collections forward
+ * (bench/README.md, Changelog, round 1). A buffer comes back once its call has every module's outcome: by
  * then each worker that read it has copied it into its guest, or its deadline has passed and Piscina has
  * been asked to terminate it. Such a worker may still be reading while the buffer is reused; what it
  * reads then no longer matters, since its outcome has been settled as a timeout without it.
