@@ -208,7 +208,7 @@ export function readRouting(bytes: Uint8Array, count: number, caps: ResultCaps):
     runs.push(slot, start, out.length);
   }
   r.end();
-  return runs.length === 3 * destinations.length ? inOrder(destinations, runs, out) : byDestination(destinations, runs, out);
+  return runs.length === 3 * destinations.length ? inOrder(destinations, runs, out) : byDestination(destinations, runs, out, marks);
 }
 
 /** Each key once: the runs are the destinations' lists, in order, back to back. */
@@ -219,20 +219,30 @@ function inOrder(destinations: string[], runs: number[], out: IndexRuns): Routin
   return { destinations, offsets, indices: out.exact() };
 }
 
-/** Some key repeated: each destination's runs joined, in the order they were written (linear, not per pair). */
-function byDestination(destinations: string[], runs: number[], out: IndexRuns): RoutingResult {
-  const offsets = new Uint32Array(destinations.length + 1);
-  for (let j = 0; j < runs.length; j += 3) offsets[runs[j]! + 1]! += runs[j + 2]! - runs[j + 1]!;
-  for (let d = 0; d < destinations.length; d++) offsets[d + 1]! += offsets[d]!;
-  const next = offsets.slice(0, destinations.length);
-  const indices = new Uint32Array(out.length);
+/**
+ * Some key repeated: each destination's runs joined in the order they were written (linear, not per pair).
+ * A later run of a key can repeat an index of its earlier run (another key's stamp marked it in between),
+ * so each destination's union is taken again here under a stamp of its own.
+ */
+function byDestination(destinations: string[], runs: number[], out: IndexRuns, marks: IndexMarks): RoutingResult {
+  const runsOf: number[][] = destinations.map(() => []);
+  for (let j = 0; j < runs.length; j += 3) runsOf[runs[j]!]!.push(j);
   const written = out.exact();
-  for (let j = 0; j < runs.length; j += 3) {
-    const slot = runs[j]!;
-    indices.set(written.subarray(runs[j + 1]!, runs[j + 2]!), next[slot]!);
-    next[slot]! += runs[j + 2]! - runs[j + 1]!;
+  const indices = new Uint32Array(out.length);
+  const offsets = new Uint32Array(destinations.length + 1);
+  let k = 0;
+  for (let d = 0; d < destinations.length; d++) {
+    offsets[d] = k;
+    const stamp = marks.stamp();
+    for (const j of runsOf[d]!) {
+      for (let p = runs[j + 1]!; p < runs[j + 2]!; p++) {
+        const index = written[p]!;
+        if (marks.add(stamp, index)) indices[k++] = index;
+      }
+    }
   }
-  return { destinations, offsets, indices };
+  offsets[destinations.length] = k;
+  return { destinations, offsets, indices: indices.slice(0, k) };
 }
 
 /** A growing Uint32Array of the indices read. */

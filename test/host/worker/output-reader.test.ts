@@ -37,6 +37,15 @@ describe('a result reaches the main thread as its distinct entries', () => {
     expect([...routing.indices]).toEqual([2, 0, 1, 1]);
   });
 
+  it('a key repeated after another key that named the same index still holds it once (CI seed 20261122)', () => {
+    const entry = (user: string, indices: number[]) => [...packr.pack(user), ...packr.pack(indices)];
+    const handmade = new Uint8Array([0x83, ...entry('@c:y.org', [224]), ...entry('@a:x.org', [224]), ...entry('@c:y.org', [224, 5])]);
+    const routing = readRouting(handmade, 300, CAPS);
+    expect(routing.destinations).toEqual(['@c:y.org', '@a:x.org']);
+    expect([...routing.offsets]).toEqual([0, 2, 3]);
+    expect([...routing.indices]).toEqual([224, 5, 224]);
+  });
+
   it('entries are counted as written: destinations plus indices, repeats included, on each header', () => {
     const bytes = packMap([
       ['@a:x.org', [0, 0, 0]],
