@@ -129,7 +129,7 @@ export class MsgpackWriter {
    */
   str(s: string): boolean {
     const n = s.length;
-    const reserved = n < 0x20 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+    const reserved = strHeaderBytes(n);
     this.ensure(reserved + n * 3);
     const start = this.at;
     let length: number;
@@ -150,7 +150,7 @@ export class MsgpackWriter {
    */
   knownText(s: string): void {
     const n = s.length;
-    const reserved = n < 0x20 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+    const reserved = strHeaderBytes(n);
     this.ensure(reserved + n * 3);
     const start = this.at;
     const b = this.bytes;
@@ -221,7 +221,7 @@ export class MsgpackWriter {
   /** Writes the header of a str of `length` bytes whose bytes were written after `reserved` header bytes. */
   private strHeader(start: number, reserved: number, length: number): void {
     // A str's bytes are never fewer than its UTF-16 code units: the header only ever grows.
-    const need = length < 0x20 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+    const need = strHeaderBytes(length);
     if (need > reserved) {
       this.ensure(need + length);
       this.bytes.copyWithin(start + need, start + reserved, start + reserved + length);
@@ -245,4 +245,9 @@ export class MsgpackWriter {
 
 function viewOf(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Bytes of msgpack's shortest str header for a str of `length` bytes (fixstr, str 8, str 16, str 32). */
+function strHeaderBytes(length: number): number {
+  return length < 0x20 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
 }
